@@ -1,0 +1,361 @@
+"""Building editions, and the one module that writes to the output directory.
+
+Writers return bytes; only this module touches ``outputs/``. Every file is written to a
+recognisable temporary name and renamed into place, under a lock, so a failed or interrupted build
+never leaves a half-written edition or clobbers the previous one, and two builds on the same
+directory cannot interleave. ``SHA256SUMS`` and an input manifest (for incremental builds) are kept
+current by every build.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline import __version__
+from pipeline.model import Document
+from pipeline.settings import Settings
+from pipeline.sources import Source, SourceError
+
+TEMP_PREFIX = ".publish-tmp."
+LOCK_NAME = ".publish.lock"
+MANIFEST_NAME = ".publish-manifest.json"
+SUMS_NAME = "SHA256SUMS"
+#: what SHA256SUMS lists
+EDITION_SUFFIXES = (".yaml", ".pdf", ".epub", ".docx")
+
+
+class OutputError(Exception):
+    """The output directory cannot be used."""
+
+
+@dataclass
+class Edition:
+    writer: str
+    path: Path
+    size: int
+    seconds: float
+    skipped: bool = False
+
+
+@dataclass
+class Outcome:
+    """What building one source did: editions written, warnings, and problems (empty = success)."""
+
+    source: Source
+    editions: list[Edition] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass
+class Rendered:
+    """A worker's result: bytes only, so it can cross a process (or cluster) boundary."""
+
+    name: str
+    yaml: bytes = b""
+    editions: dict[str, tuple[bytes, float]] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+class OutputDir:
+    """The output directory: created on demand, locked while a build writes, written atomically."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._temps: set[Path] = set()
+
+    def prepare(self) -> None:
+        if self.path.exists() and not self.path.is_dir():
+            raise OutputError(f"{self.path}: output path is a file, not a directory")
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except NotADirectoryError:
+            raise OutputError(f"{self.path}: a parent of the output path is a file") from None
+        except FileExistsError:
+            raise OutputError(f"{self.path}: output path is a file, not a directory") from None
+        except OSError as exc:
+            if exc.errno == errno.ENOTDIR:
+                raise OutputError(f"{self.path}: a parent of the output path is a file") from None
+            raise OutputError(f"{self.path}: cannot create output directory: {exc.strerror}") from None
+
+    @contextmanager
+    def locked(self, timeout: float = 120.0) -> Iterator[OutputDir]:
+        """Hold the directory's lock; a second build waits up to ``timeout`` s, then fails clearly."""
+        from filelock import FileLock, Timeout
+
+        self.prepare()
+        lock = FileLock(str(self.path / LOCK_NAME))
+        try:
+            lock.acquire(timeout=timeout)
+        except Timeout:
+            raise OutputError(
+                f"{self.path}: another publish is building into this directory "
+                f"(waited {timeout:g} s for {LOCK_NAME}); try again when it has finished"
+            ) from None
+        previous = _install_sigterm()
+        try:
+            self.sweep()
+            yield self
+        finally:
+            self.discard_temps()
+            signal.signal(signal.SIGTERM, previous)
+            lock.release()
+
+    def sweep(self) -> list[Path]:
+        """Remove temp files left by a build that was killed (we hold the lock, so none is live)."""
+        removed = []
+        for p in self.path.glob(TEMP_PREFIX + "*"):
+            try:
+                p.unlink()
+                removed.append(p)
+            except OSError:
+                pass
+        return removed
+
+    def discard_temps(self) -> None:
+        for p in list(self._temps):
+            try:
+                p.unlink()
+            except FileNotFoundError:
+                pass
+            self._temps.discard(p)
+
+    def write(self, name: str, data: bytes) -> Path:
+        """Write ``name`` atomically: a temp file in the same directory, fsynced, then renamed."""
+        target = self.path / name
+        tmp = self.path / f"{TEMP_PREFIX}{name}.{os.getpid()}.{os.urandom(4).hex()}"
+        self._temps.add(tmp)
+        try:
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from None
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+            self._temps.discard(tmp)
+        return target
+
+    # --- manifest (incremental builds) and checksums ---
+
+    def manifest(self) -> dict[str, str]:
+        try:
+            data = json.loads((self.path / MANIFEST_NAME).read_text("utf-8"))
+            return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+        except (OSError, ValueError):
+            return {}
+
+    def save_manifest(self, manifest: dict[str, str]) -> None:
+        self.write(MANIFEST_NAME, (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode())
+
+    def update_sums(self) -> Path:
+        """Rewrite SHA256SUMS (sha256sum format) for every edition in the directory."""
+        lines = []
+        for p in sorted(self.path.iterdir()):
+            if p.is_file() and p.suffix in EDITION_SUFFIXES and not p.name.startswith("."):
+                lines.append(f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}\n")
+        return self.write(SUMS_NAME, "".join(lines).encode())
+
+
+def _install_sigterm():
+    """SIGTERM unwinds like Ctrl-C, so temp files are removed and the lock released."""
+
+    def handler(signum, frame):  # noqa: ARG001
+        raise KeyboardInterrupt
+
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread
+        return signal.getsignal(signal.SIGTERM)
+
+
+def input_key(document_yaml: bytes, writer: str, settings: Settings) -> str:
+    """What an edition depends on: the document, the writer, the settings, the tool version."""
+    h = hashlib.sha256()
+    for part in (document_yaml, writer.encode(), json.dumps(settings.to_dict(), sort_keys=True).encode(),
+                 __version__.encode(), os.environ.get("SOURCE_DATE_EPOCH", "").encode()):
+        h.update(len(part).to_bytes(8, "big"))
+        h.update(part)
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Job:
+    """One source to build: everything a worker process needs, and nothing that cannot be pickled."""
+
+    source: Source
+    writers: tuple[str, ...]
+    settings: Settings
+    lang: str | None = None
+    meta: tuple[tuple[str, str], ...] = ()
+    source_date_epoch: int | None = None
+    charset: str | None = None
+    #: input keys of editions already in the output directory, to skip unchanged ones
+    existing: tuple[tuple[str, str], ...] = ()
+
+
+def load_document(job: Job) -> tuple[Document, list[str]]:
+    from pipeline.sources import apply_meta, load
+
+    document, notes = load(job.source, job.settings, job.lang)
+    if job.meta:
+        document = apply_meta(document, dict(job.meta))
+    return document, notes
+
+
+def render_job(job: Job) -> Rendered:
+    """Load (normalise) a source once and render each edition; runs in any process."""
+    from pipeline.writers import RegistryError, RenderOptions, WriterError, discover
+    from pipeline.yamlio import dump_document
+
+    out = Rendered(job.source.name)
+    try:
+        document, out.notes = load_document(job)
+    except SourceError as exc:
+        out.problems = list(exc.problems)
+        return out
+    out.yaml = dump_document(document).encode("utf-8")
+    try:
+        registry = discover()
+    except RegistryError as exc:
+        out.problems = [str(exc)]
+        return out
+    seen: set[str] = set()
+
+    def warn(message: str) -> None:
+        if message not in seen:
+            seen.add(message)
+            out.warnings.append(f"{job.source.path}: {message}")
+
+    options = RenderOptions(
+        settings=job.settings, source_date_epoch=job.source_date_epoch, version=__version__,
+        base_dir=job.source.path.parent, charset=job.charset, warn=warn,
+    )
+    existing = dict(job.existing)
+    for name in job.writers:
+        writer = registry.get(name)
+        key = input_key(out.yaml, name, job.settings)
+        out.keys[name] = key
+        if existing.get(name) == key:
+            continue
+        missing = writer.missing_dependency()
+        if missing:
+            out.problems.append(f"{job.source.path}: {name}: needs {missing}, which is not installed")
+            continue
+        started = time.perf_counter()
+        try:
+            data = writer.render(document, options)
+        except WriterError as exc:
+            out.problems.append(f"{job.source.path}: {name}: {exc}")
+            continue
+        except Exception as exc:  # noqa: BLE001 - a writer bug must not lose the other editions
+            out.problems.append(f"{job.source.path}: {name}: internal error: {type(exc).__name__}: {exc}")
+            continue
+        out.editions[name] = (data, time.perf_counter() - started)
+    return out
+
+
+def build(
+    sources: list[Source],
+    writers: list[str],
+    out_dir: Path,
+    settings: Settings,
+    *,
+    lang: str | None = None,
+    meta: dict[str, str] | None = None,
+    force: bool = False,
+    jobs: int = 1,
+    on_outcome: Callable[[Outcome], None] | None = None,
+    lock_timeout: float = 120.0,
+) -> list[Outcome]:
+    """Build ``writers`` for every source into ``out_dir``; one source failing spares the others."""
+    from pipeline.writers import RenderOptions
+
+    epoch = RenderOptions.epoch_from_env()
+    output = OutputDir(out_dir)
+    outcomes: list[Outcome] = []
+    with output.locked(lock_timeout):
+        manifest = output.manifest()
+        job_list = []
+        for source in sources:
+            existing: tuple[tuple[str, str], ...] = ()
+            if not force:
+                existing = tuple(
+                    (w, manifest[f"{source.name}{_suffix(w)}"]) for w in writers
+                    if f"{source.name}{_suffix(w)}" in manifest
+                    and (out_dir / f"{source.name}{_suffix(w)}").is_file()
+                )
+            job_list.append(Job(source, tuple(writers), settings, lang, tuple(sorted((meta or {}).items())),
+                                epoch, None, existing))
+        for job, rendered in zip(job_list, _run(job_list, jobs), strict=True):
+            outcome = _write(output, job, rendered, manifest)
+            outcomes.append(outcome)
+            if on_outcome:
+                on_outcome(outcome)
+        output.save_manifest(manifest)
+        output.update_sums()
+    return outcomes
+
+
+def _suffix(writer: str) -> str:
+    from pipeline.writers import discover
+
+    return _SUFFIXES.setdefault(writer, discover().get(writer).suffix)
+
+
+_SUFFIXES: dict[str, str] = {}
+
+
+def _run(job_list: list[Job], jobs: int) -> Iterator[Rendered]:
+    if jobs <= 1 or len(job_list) <= 1:
+        for job in job_list:
+            yield render_job(job)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield from pool.map(render_job, job_list)
+
+
+def _write(output: OutputDir, job: Job, rendered: Rendered, manifest: dict[str, str]) -> Outcome:
+    outcome = Outcome(job.source, notes=rendered.notes, warnings=rendered.warnings,
+                      problems=list(rendered.problems))
+    if not rendered.yaml:
+        return outcome
+    try:
+        yaml_target = output.path / f"{job.source.name}.yaml"
+        if yaml_target.resolve() != job.source.path.resolve():  # never overwrite a YAML source
+            path = output.write(yaml_target.name, rendered.yaml)
+            outcome.editions.append(Edition("yaml", path, len(rendered.yaml), 0.0))
+        for writer in job.writers:
+            name = f"{job.source.name}{_suffix(writer)}"
+            if writer in rendered.editions:
+                data, seconds = rendered.editions[writer]
+                path = output.write(name, data)
+                manifest[name] = rendered.keys[writer]
+                outcome.editions.append(Edition(writer, path, len(data), seconds))
+            elif writer in rendered.keys and manifest.get(name) == rendered.keys[writer]:
+                path = output.path / name
+                outcome.editions.append(Edition(writer, path, path.stat().st_size, 0.0, skipped=True))
+    except OutputError as exc:
+        outcome.problems.append(str(exc))
+    return outcome

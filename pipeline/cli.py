@@ -1,0 +1,200 @@
+"""The ``publish`` command: click wiring only; each command hands off to a module.
+
+Writer subcommands are generated from the ``pipeline.writers`` entry points without importing the
+writers, so ``publish --help`` stays fast. Exit status: 0 all built, 1 a build failed, 2 usage.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from pipeline import __version__
+from pipeline.writers import entry_point_names
+
+DEFAULT_SOURCE = Path("source")
+DEFAULT_OUT = Path("outputs")
+
+
+class Failed(click.ClickException):
+    """Problems already formatted one per line; exit status 1."""
+
+    exit_code = 1
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+    def show(self, file=None) -> None:
+        for line in self.problems:
+            click.echo(f"error: {line}", err=True)
+
+
+def _settings(ctx: click.Context, **flags):
+    """Settings from pyproject.toml's [tool.publish], overridden by the flags given."""
+    from pipeline.settings import SettingsError, load
+
+    fonts = {}
+    for item in flags.pop("font", ()) or ():
+        role, sep, path = item.partition("=")
+        if not sep or not path:
+            raise click.BadParameter(f"{item!r} is not ROLE=FILE", param_hint="--font")
+        fonts[role] = path
+    try:
+        settings = load()
+        return settings.replace(fonts=fonts or None, **flags)
+    except SettingsError as exc:
+        raise Failed(exc.problems) from None
+
+
+def settings_options(f):
+    """Flags that override [tool.publish] settings; shared by every building command."""
+    options = [
+        click.option("--page-size", type=click.Choice(["A4", "A5", "B5", "Letter"], case_sensitive=False),
+                     help="Paper size of the PDF and DOCX editions."),
+        click.option("--quotes", type=click.Choice(["keep", "corner"]),
+                     help="corner: turn “”/‘’ into 「」/『』 when normalising."),
+        click.option("--writing-mode", type=click.Choice(["horizontal-tb", "vertical-rl"]),
+                     help="vertical-rl: a traditional vertical EPUB."),
+        click.option("--font", multiple=True, metavar="ROLE=FILE",
+                     help="Use a font file for a role (body, bold, heading, caption, latin, latin-bold)."),
+        click.option("--encoding", help="Encoding of text sources (default: detected)."),
+        click.option("--font-cache", type=click.Path(file_okay=False), help="Folder for subset fonts."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def meta_options(f):
+    f = click.option("--meta", "meta", multiple=True, metavar="KEY=VALUE",
+                     help="Set a metadata field (title, author, date, ...), over any sidecar.")(f)
+    f = click.option("--lang", help="Language tag (zh-Hant, zh-Hans, en...), over detection.")(f)
+    return f
+
+
+def _meta(items: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--meta")
+        out[key.strip()] = value
+    return out
+
+
+class PublishGroup(click.Group):
+    """Adds one subcommand per installed writer, and turns unexpected errors into one line."""
+
+    def list_commands(self, ctx):
+        return ["normalize", "all", *entry_point_names(), "writers"]
+
+    def get_command(self, ctx, name):
+        command = super().get_command(ctx, name)
+        if command is None and name in entry_point_names():
+            command = _writer_command(name)
+        return command
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("publish: interrupted; earlier editions are intact", err=True)
+            sys.exit(130)
+        except Exception as exc:  # noqa: BLE001 - never a traceback without -v
+            if ctx.obj and ctx.obj.get("verbose"):
+                traceback.print_exc()
+            click.echo(f"error: internal error: {type(exc).__name__}: {exc} (run with -v for details)",
+                       err=True)
+            sys.exit(1)
+
+
+@click.group(cls=PublishGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="publish")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+@click.option("-v", "--verbose", is_flag=True, help="Print more, and tracebacks on internal errors.")
+@click.pass_context
+def main(ctx: click.Context, quiet: bool, verbose: bool) -> None:
+    """Turn scraped articles into one YAML document and typeset PDF, EPUB and DOCX editions.
+
+    With no SOURCE, every article in ./source is built into ./outputs.
+    """
+    ctx.obj = {"quiet": quiet, "verbose": verbose}
+
+
+@main.command()
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the YAML here instead of standard output.")
+@click.option("--explain", is_flag=True, help="Print each line's decision and the rule that made it.")
+@settings_options
+@meta_options
+@click.pass_context
+def normalize(ctx, source: Path, output: Path | None, explain: bool, lang, meta, **flags) -> None:
+    """Normalise SOURCE (a scraped text or a YAML document) into the YAML form."""
+    from pipeline import commands
+
+    settings = _settings(ctx, **flags)
+    problems = commands.normalize(source, output, settings, lang=lang, meta=_meta(meta),
+                                  explain=explain, quiet=ctx.obj["quiet"])
+    if problems:
+        raise Failed(problems)
+
+
+def build_options(f):
+    f = click.argument("sources", nargs=-1, type=click.Path(path_type=Path))(f)
+    f = click.option("-o", "--out", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True,
+                     help="Folder for the editions (created if missing).")(f)
+    f = click.option("--force", is_flag=True, help="Rebuild editions whose inputs have not changed.")(f)
+    f = click.option("-j", "--jobs", type=click.IntRange(min=0), default=0,
+                     help="Articles built at once (0 = one per core).")(f)
+    return meta_options(settings_options(f))
+
+
+def _build(ctx: click.Context, writers: list[str], sources, out, force, jobs, lang, meta, **flags) -> None:
+    from pipeline import commands
+
+    settings = _settings(ctx, **flags)
+    problems = commands.build(
+        list(sources) or [DEFAULT_SOURCE], writers, out, settings, force=force, jobs=jobs,
+        lang=lang, meta=_meta(meta), quiet=ctx.obj["quiet"], verbose=ctx.obj["verbose"],
+    )
+    if problems:
+        raise Failed(problems)
+
+
+@main.command("all")
+@build_options
+@click.pass_context
+def build_all(ctx, **kwargs) -> None:
+    """Build every edition (and the YAML) of each SOURCE (default: ./source)."""
+    _build(ctx, entry_point_names(), **kwargs)
+
+
+def _writer_command(name: str) -> click.Command:
+    @click.command(name, help=f"Build only the {name.upper()} edition (and the YAML) of each SOURCE.")
+    @build_options
+    @click.pass_context
+    def command(ctx, **kwargs) -> None:
+        _build(ctx, [name], **kwargs)
+
+    return command
+
+
+@main.command()
+def writers() -> None:
+    """List the installed writers and whether each can run."""
+    from pipeline import commands
+
+    problems = commands.list_writers()
+    if problems:
+        raise Failed(problems)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,150 @@
+"""What each CLI command does, apart from argument parsing: returns problems, prints results."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from pipeline.settings import Settings
+
+
+def _say(message: str, quiet: bool) -> None:
+    if not quiet:
+        click.echo(message, err=True)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024:.1f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.2f} MB"
+
+
+def normalize(source: Path, output: Path | None, settings: Settings, *, lang: str | None,
+              meta: dict[str, str], explain: bool, quiet: bool) -> list[str]:
+    """Print (or write) the YAML form of one source; with ``explain``, the decisions on stderr."""
+    from pipeline.build import OutputDir, OutputError
+    from pipeline.sources import Source, SourceError, apply_meta, collect, load
+    from pipeline.yamlio import dump_document
+
+    try:
+        sources = collect([source])
+    except SourceError as exc:
+        return exc.problems
+    if len(sources) != 1 or source.is_dir():
+        return [f"{source}: normalize takes one article file"]
+    src: Source = sources[0]
+    try:
+        if explain and src.kind == "text":
+            document = _explain(src, settings, lang)
+            if src.sidecar is not None:
+                from pipeline.sources import read_sidecar
+
+                document = apply_meta(document, read_sidecar(src.sidecar))
+            if lang:
+                document = apply_meta(document, {"lang": lang})
+        else:
+            document, notes = load(src, settings, lang)
+            for note in notes:
+                _say(note, quiet)
+    except SourceError as exc:
+        return exc.problems
+    document = apply_meta(document, meta)
+    text = dump_document(document)
+    if output is None:
+        sys.stdout.write(text)
+        return []
+    try:
+        folder = OutputDir(output.parent if str(output.parent) else Path("."))
+        folder.prepare()
+        folder.write(output.name, text.encode("utf-8"))
+    except OutputError as exc:
+        return [str(exc)]
+    _say(f"{output}  {_size(len(text.encode()))}", quiet)
+    return []
+
+
+def _explain(src, settings: Settings, lang: str | None):
+    """Normalise a text source, printing line -> decision -> rule for every line and repair."""
+    from pipeline.normalise import NormaliseError, normalise_bytes
+    from pipeline.sources import SourceError
+
+    try:
+        data = src.path.read_bytes()
+    except OSError as exc:
+        raise SourceError([f"{src.path}: cannot read: {exc.strerror}"]) from None
+    if len(data) > settings.max_input_bytes:
+        raise SourceError([f"{src.path}: {len(data)} bytes is more than the limit of "
+                           f"{settings.max_input_bytes} (tool.publish.max-input-bytes)"])
+    try:
+        result = normalise_bytes(data, encoding=settings.encoding, lang=lang, quotes=settings.quotes,
+                                 max_bytes=settings.max_input_bytes, name=str(src.path))
+    except NormaliseError as exc:
+        raise SourceError([f"{src.path}: {p}" for p in exc.problems]) from None
+    err = click.get_text_stream("stderr")
+    err.write(f"# {src.path}: decoded as {result.encoding}\n")
+    for d in result.decisions:
+        err.write(f"{src.path.name}:{d.line}: {d.decision:<22} {d.rule:<28} {_clip(d.text)}\n")
+    for d in result.repairs:
+        err.write(f"{src.path.name}:{d.line}: repair {d.decision:<15} {d.rule:<28} {_clip(d.text)}\n")
+    return result.document
+
+
+def _clip(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def build(paths: list[Path], writers: list[str], out: Path, settings: Settings, *, force: bool,
+          jobs: int, lang: str | None, meta: dict[str, str], quiet: bool, verbose: bool) -> list[str]:
+    """Build editions of every source; print one line per edition; return the problems."""
+    from pipeline.build import Outcome, OutputError
+    from pipeline.build import build as run
+    from pipeline.sources import SourceError, collect
+    from pipeline.writers import RegistryError, discover
+
+    try:
+        registry = discover()
+    except RegistryError as exc:
+        return [str(exc)]
+    for name in writers:
+        missing = registry.get(name).missing_dependency()
+        if missing:
+            return [f"{name}: needs {missing}, which is not installed"]
+    try:
+        sources = collect(paths)
+    except SourceError as exc:
+        return exc.problems
+    problems: list[str] = []
+
+    def report(outcome: Outcome) -> None:
+        for note in outcome.notes:
+            _say(note, quiet)
+        for warning in outcome.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        for edition in outcome.editions:
+            if not quiet:
+                state = "unchanged" if edition.skipped else f"{edition.seconds:.2f} s"
+                click.echo(f"{edition.path}  {_size(edition.size)}  {state}")
+        problems.extend(outcome.problems)
+
+    workers = jobs or min(len(sources), os.cpu_count() or 1)
+    try:
+        run(sources, writers, out, settings, lang=lang, meta=meta, force=force, jobs=workers,
+            on_outcome=report)
+    except OutputError as exc:
+        problems.append(str(exc))
+    return problems
+
+
+def list_writers() -> list[str]:
+    from pipeline.writers import RegistryError, discover
+
+    try:
+        registry = discover()
+    except RegistryError as exc:
+        return [str(exc)]
+    for writer in registry:
+        missing = writer.missing_dependency()
+        state = f"  (needs {missing})" if missing else ""
+        click.echo(f"{writer.name:<8} {writer.suffix:<7} {writer.description}{state}")
+    return []

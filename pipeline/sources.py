@@ -1,0 +1,178 @@
+"""Finding articles to build, and turning each into a Document.
+
+A source is a scraped text (``NAME.txt``) or a YAML document (``NAME.yaml``). When both exist, the
+YAML is the source of truth (it may have been edited by hand) and the text is not normalised again.
+``NAME.meta.yaml`` beside either supplies metadata that overrides what was detected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from pipeline.model import Document, Meta
+from pipeline.settings import Settings
+
+TEXT_SUFFIXES = (".txt", ".text")
+YAML_SUFFIXES = (".yaml", ".yml")
+META_SUFFIX = ".meta"
+
+
+class SourceError(Exception):
+    """A source that cannot be used; ``problems`` has one line per problem, naming the file."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    path: Path
+    kind: str  # "text" | "yaml"
+    sidecar: Path | None = None
+    #: what happened when the source was chosen (e.g. a .txt shadowed by a .yaml)
+    notes: tuple[str, ...] = field(default=())
+
+
+def _kind(path: Path) -> str | None:
+    if path.name.endswith(META_SUFFIX + path.suffix) and path.suffix in YAML_SUFFIXES:
+        return None  # a sidecar, not an article
+    if path.suffix.lower() in TEXT_SUFFIXES:
+        return "text"
+    if path.suffix.lower() in YAML_SUFFIXES:
+        return "yaml"
+    return None
+
+
+def _sidecar(path: Path, name: str) -> Path | None:
+    for suffix in YAML_SUFFIXES:
+        candidate = path.parent / f"{name}{META_SUFFIX}{suffix}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def collect(paths: list[Path]) -> list[Source]:
+    """The sources named by files and directories, in a stable order; SourceError lists problems."""
+    problems: list[str] = []
+    chosen: dict[str, Source] = {}
+    for given in paths:
+        if not given.exists():
+            problems.append(f"{given}: no such file or directory")
+            continue
+        if given.is_dir():
+            files = sorted(p for p in given.iterdir() if p.is_file() and _kind(p))
+            if not files:
+                problems.append(f"{given}: no articles here (expected *.txt or *.yaml files)")
+                continue
+            by_name: dict[str, list[Path]] = {}
+            for p in files:
+                by_name.setdefault(p.stem, []).append(p)
+            candidates = []
+            for name, group in by_name.items():
+                yamls = [p for p in group if _kind(p) == "yaml"]
+                texts = [p for p in group if _kind(p) == "text"]
+                if len(yamls) > 1 or len(texts) > 1:
+                    problems.append(
+                        f"{given}: several files for article {name!r}: "
+                        + ", ".join(p.name for p in group)
+                    )
+                    continue
+                if yamls:
+                    notes = tuple(
+                        f"{yamls[0]} is the source of truth; {t} is not normalised again" for t in texts
+                    )
+                    candidates.append(Source(name, yamls[0], "yaml", _sidecar(yamls[0], name), notes))
+                else:
+                    candidates.append(Source(name, texts[0], "text", _sidecar(texts[0], name)))
+        else:
+            kind = _kind(given)
+            if kind is None:
+                problems.append(f"{given}: not an article (expected a .txt or .yaml file)")
+                continue
+            candidates = [Source(given.stem, given, kind, _sidecar(given, given.stem))]
+        for source in candidates:
+            if source.name in chosen and chosen[source.name].path.resolve() != source.path.resolve():
+                problems.append(
+                    f"{source.path}: another source is also named {source.name!r} "
+                    f"({chosen[source.name].path}); editions would overwrite each other"
+                )
+                continue
+            chosen.setdefault(source.name, source)
+    if problems:
+        raise SourceError(problems)
+    return list(chosen.values())
+
+
+def read_sidecar(path: Path) -> dict[str, Any]:
+    """Metadata overrides from NAME.meta.yaml, validated against the schema's meta fields."""
+    from pipeline.yamlio import DocumentError, parse
+
+    try:
+        text = path.read_text("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SourceError([f"{path}: cannot read: {exc}"]) from None
+    if not text.strip():
+        return {}
+    try:
+        data = parse(text, str(path), definition="meta-override")
+    except DocumentError as exc:
+        raise SourceError(exc.problems) from None
+    return data
+
+
+def apply_meta(document: Document, overrides: dict[str, Any]) -> Document:
+    """The document with metadata fields replaced (detected < sidecar < flags)."""
+    if not overrides:
+        return document
+    merged = {**document.meta.to_dict(), **overrides}
+    return replace(document, meta=Meta.from_dict(merged))
+
+
+def load(source: Source, settings: Settings, lang: str | None = None) -> tuple[Document, list[str]]:
+    """The Document of a source and notes worth telling the user; SourceError on bad input."""
+    from pipeline.yamlio import DocumentError, load_document
+
+    notes = list(source.notes)
+    if source.kind == "yaml":
+        try:
+            document = load_document(source.path)
+        except DocumentError as exc:
+            raise SourceError(exc.problems) from None
+    else:
+        document, extra = _normalise_file(source.path, settings, lang)
+        notes += extra
+    if source.sidecar is not None:
+        document = apply_meta(document, read_sidecar(source.sidecar))
+    if lang:
+        document = apply_meta(document, {"lang": lang})
+    return document, notes
+
+
+def _normalise_file(path: Path, settings: Settings, lang: str | None) -> tuple[Document, list[str]]:
+    from pipeline.normalise import NormaliseError, normalise_bytes
+
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise SourceError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+    if size > settings.max_input_bytes:
+        raise SourceError([
+            f"{path}: {size} bytes is more than the limit of {settings.max_input_bytes} "
+            "(raise tool.publish.max-input-bytes to build it)"
+        ])
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+    try:
+        result = normalise_bytes(
+            data, encoding=settings.encoding, lang=lang, quotes=settings.quotes,
+            max_bytes=settings.max_input_bytes, name=str(path),
+        )
+    except NormaliseError as exc:
+        raise SourceError([f"{path}: {p}" for p in exc.problems]) from None
+    return result.document, []

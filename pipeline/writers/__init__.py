@@ -1,0 +1,154 @@
+"""Writer plugins: the protocol every edition format follows, and the registry that finds them.
+
+Writers are discovered through the ``pipeline.writers`` entry-point group; the built-in pdf, epub
+and docx writers are declared there exactly as a third party's would be (MkDocs does the same for
+its own plugins). A writer is pure: ``render(document, options)`` returns the edition's bytes and
+never touches the file system; :mod:`pipeline.build` owns the output directory.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from pipeline.model import Block, Document
+from pipeline.settings import Settings
+
+GROUP = "pipeline.writers"
+#: Names taken by CLI commands that are not writers.
+RESERVED_NAMES = frozenset({"all", "check", "normalize", "writers"})
+
+
+class WriterError(Exception):
+    """A writer could not render a document (an unknown block type, an unusable font...)."""
+
+
+class RegistryError(Exception):
+    """The installed writer plugins conflict (duplicate or reserved names, broken entry points)."""
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """What a writer may know besides the document."""
+
+    settings: Settings = field(default_factory=Settings)
+    #: seconds since the epoch for every date the edition records; None = now
+    source_date_epoch: int | None = None
+    #: the tool's version, for producer metadata
+    version: str = "0"
+    #: folder that relative image paths in the document are resolved against
+    base_dir: Path | None = None
+    #: characters to subset fonts for (a batch's union); None = the document's own
+    charset: str | None = None
+    #: called with a warning message (e.g. a character no font has); default: ignored
+    warn: object = None
+
+    def warning(self, message: str) -> None:
+        if callable(self.warn):
+            self.warn(message)
+
+    @staticmethod
+    def epoch_from_env() -> int | None:
+        value = os.environ.get("SOURCE_DATE_EPOCH")
+        if value is None or not value.strip():
+            return None
+        try:
+            return int(value)
+        except ValueError:
+            raise WriterError(f"SOURCE_DATE_EPOCH={value!r} is not a whole number of seconds") from None
+
+
+@runtime_checkable
+class Writer(Protocol):
+    """An edition format. ``name`` equals the entry-point name and the CLI subcommand."""
+
+    name: str
+    suffix: str  # file suffix with the dot, e.g. ".pdf"
+    description: str
+
+    def missing_dependency(self) -> str | None:
+        """The name of a library or tool this writer needs and cannot find, else None."""
+
+    def render(self, document: Document, options: RenderOptions) -> bytes:
+        """The edition's bytes; raise WriterError for documents it cannot render."""
+
+
+def unknown_block(writer: str, block: Block) -> WriterError:
+    """Writers dispatch on block type; one they do not know fails loudly, never silently."""
+    return WriterError(f"{writer} writer: unknown block type {type(block).__name__!r}")
+
+
+class Registry:
+    """Writers by name; refuses duplicates and reserved names."""
+
+    def __init__(self) -> None:
+        self._writers: dict[str, Writer] = {}
+
+    def add(self, writer: Writer, origin: str = "") -> None:
+        name = getattr(writer, "name", None)
+        if not isinstance(name, str) or not name.isidentifier():
+            raise RegistryError(f"writer {origin or writer!r} has no usable name")
+        if name in RESERVED_NAMES:
+            raise RegistryError(f"writer name {name!r} ({origin}) is reserved for a command")
+        if name in self._writers:
+            raise RegistryError(f"two writers are named {name!r} ({origin}); names must be unique")
+        if not isinstance(writer, Writer):
+            raise RegistryError(f"writer {name!r} ({origin}) does not implement the Writer protocol")
+        self._writers[name] = writer
+
+    def names(self) -> list[str]:
+        return list(self._writers)
+
+    def get(self, name: str) -> Writer:
+        return self._writers[name]
+
+    def __iter__(self):
+        return iter(self._writers.values())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._writers
+
+
+#: Built-ins first, in this order; third-party writers follow alphabetically.
+_BUILTIN_ORDER = ("pdf", "epub", "docx")
+
+
+def _load(ep: EntryPoint) -> Writer:
+    try:
+        obj = ep.load()
+    except Exception as exc:  # a broken plugin must not take the CLI down with a traceback
+        raise RegistryError(f"writer plugin {ep.name!r} ({ep.value}) failed to load: {exc}") from None
+    writer = obj() if isinstance(obj, type) else obj
+    if getattr(writer, "name", None) != ep.name:
+        raise RegistryError(
+            f"writer plugin {ep.name!r} ({ep.value}) calls itself {getattr(writer, 'name', None)!r}; "
+            "the entry-point name must equal the writer's name"
+        )
+    return writer
+
+
+def discover() -> Registry:
+    """The registry of every installed writer plugin."""
+    eps = list(entry_points(group=GROUP))
+    counts: dict[str, int] = {}
+    for ep in eps:
+        counts[ep.name] = counts.get(ep.name, 0) + 1
+    dupes = sorted(n for n, c in counts.items() if c > 1)
+    if dupes:
+        raise RegistryError(f"two writer plugins are named {', '.join(map(repr, dupes))}")
+    order = {name: i for i, name in enumerate(_BUILTIN_ORDER)}
+    eps.sort(key=lambda ep: (order.get(ep.name, len(order)), ep.name))
+    registry = Registry()
+    for ep in eps:
+        registry.add(_load(ep), origin=ep.value)
+    return registry
+
+
+def entry_point_names() -> list[str]:
+    """Writer names without importing any writer module (for fast --help)."""
+    order = {name: i for i, name in enumerate(_BUILTIN_ORDER)}
+    names = sorted({ep.name for ep in entry_points(group=GROUP)}, key=lambda n: (order.get(n, 99), n))
+    return [n for n in names if n not in RESERVED_NAMES]

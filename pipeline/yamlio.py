@@ -1,0 +1,274 @@
+"""Reading and writing the YAML form, with every problem reported at its line and column.
+
+The YAML is edited by hand, so loading is strict and helpful: it reports *all* problems at once as
+``file:line:col: path: message``; unknown keys, duplicate keys and alias bombs are errors, and only
+PyYAML's SafeLoader machinery is used (``compose`` for positions), so no Python object can ever be
+built from a document. Dumping is stable: the same Document always gives the same bytes, with CJK
+written as characters.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipeline.model import FORMAT_VERSION, Document
+
+#: How many times aliases may be expanded in one document (a "billion laughs" guard).
+MAX_ALIAS_EXPANSIONS = 100
+#: How many YAML nodes one document may expand to.
+MAX_NODES = 2_000_000
+
+Path_ = tuple[Any, ...]
+
+
+class DocumentError(Exception):
+    """A YAML document that cannot be loaded; ``problems`` has one formatted line per problem."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class _Pos:
+    line: int
+    col: int
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict[str, Any]:
+    """The JSON Schema of format 1, shipped in the package."""
+    text = resources.files("pipeline").joinpath("schema/document-1.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def schema_path() -> Path:
+    return Path(str(resources.files("pipeline").joinpath("schema/document-1.json")))
+
+
+def format_path(path: Path_) -> str:
+    """``('blocks', 3, 'type')`` -> ``blocks[3].type``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(document)"
+
+
+class _Converter:
+    """Turns a composed node tree into plain data, recording positions and refusing abuse."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.positions: dict[Path_, _Pos] = {}
+        self.key_positions: dict[Path_, _Pos] = {}
+        self.problems: list[tuple[int, int, str]] = []
+        self.seen: set[int] = set()
+        self.aliases = 0
+        self.nodes = 0
+        self.constructor = yaml.SafeLoader("")
+
+    def problem(self, node: yaml.Node, path: Path_, message: str) -> None:
+        mark = node.start_mark
+        self.problems.append((mark.line + 1, mark.column + 1, f"{format_path(path)}: {message}"))
+
+    def convert(self, node: yaml.Node, path: Path_) -> Any:
+        self.nodes += 1
+        if id(node) in self.seen and not isinstance(node, yaml.ScalarNode):
+            self.aliases += 1
+            if self.aliases > MAX_ALIAS_EXPANSIONS:
+                raise _Abort(node, f"more than {MAX_ALIAS_EXPANSIONS} alias expansions (an alias bomb?)")
+        if self.nodes > MAX_NODES:
+            raise _Abort(node, f"more than {MAX_NODES} YAML nodes")
+        self.seen.add(id(node))
+        self.positions.setdefault(path, _Pos(node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, yaml.MappingNode) and node.tag != "tag:yaml.org,2002:map":
+            raise _Abort(node, f"tag {node.tag!r} is not allowed")
+        if isinstance(node, yaml.SequenceNode) and node.tag != "tag:yaml.org,2002:seq":
+            raise _Abort(node, f"tag {node.tag!r} is not allowed")
+        if isinstance(node, yaml.MappingNode):
+            out: dict[Any, Any] = {}
+            self.constructor.flatten_mapping(node)
+            for key_node, value_node in node.value:
+                key = self.convert(key_node, path + ("<key>",))
+                if not isinstance(key, (str, int)) or isinstance(key, bool):
+                    self.problem(key_node, path, f"key {key!r} must be a string")
+                    continue
+                if key in out:
+                    self.problem(key_node, path + (key,), f"duplicate key {key!r}")
+                    continue
+                self.key_positions[path + (key,)] = _Pos(
+                    key_node.start_mark.line + 1, key_node.start_mark.column + 1
+                )
+                out[key] = self.convert(value_node, path + (key,))
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self.convert(item, path + (i,)) for i, item in enumerate(node.value)]
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            return node.value  # dates stay the strings the editor wrote
+        if node.tag not in _SCALAR_TAGS:
+            self.problem(node, path, f"tag {node.tag!r} is not allowed")
+            return node.value
+        return self.constructor.construct_object(node, deep=True)
+
+
+_SCALAR_TAGS = frozenset(
+    f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "merge")
+)
+
+
+class _Abort(Exception):
+    def __init__(self, node: yaml.Node, message: str):
+        super().__init__(message)
+        self.node = node
+
+
+def _error_location(conv: _Converter, path: Path_) -> _Pos:
+    while path:
+        if path in conv.positions:
+            return conv.positions[path]
+        path = path[:-1]
+    return conv.positions.get((), _Pos(1, 1))
+
+
+def _describe(error: Any) -> list[tuple[Path_, str, bool]]:
+    """(path, message, at_key) for one jsonschema error, worded for people editing YAML."""
+    path = tuple(error.absolute_path)
+    v, inst, sch = error.validator, error.instance, error.schema
+    if v == "enum":
+        choices = ", ".join(str(c) for c in error.validator_value)
+        return [(path, f"{inst!r} is not one of {choices}", False)]
+    if v == "const":
+        return [(path, f"{inst!r} must be {error.validator_value!r}", False)]
+    if v == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        return [(path, f"missing required key {missing!r}", False)]
+    if v == "additionalProperties" and isinstance(inst, dict):
+        allowed = list(sch.get("properties", {}))
+        extra = [k for k in inst if k not in allowed]
+        return [
+            (path + (k,), f"unknown key {k!r} (allowed: {', '.join(allowed)})", True) for k in extra
+        ]
+    if v == "type":
+        return [(path, f"{inst!r} is not of type {error.validator_value}", False)]
+    if v == "minLength" and inst == "":
+        return [(path, "must not be empty", False)]
+    if v == "minItems":
+        return [(path, "must not be empty", False)]
+    return [(path, error.message, False)]
+
+
+def parse(text: str, name: str = "<string>", definition: str | None = None) -> dict[str, Any]:
+    """Parse and validate YAML text; return the plain data or raise DocumentError.
+
+    ``definition`` validates against one of the schema's ``$defs`` instead of the whole document
+    (``meta-override`` for metadata sidecars).
+    """
+    from jsonschema import Draft202012Validator
+
+    try:
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
+        raise DocumentError([f"{where}: YAML syntax error: {exc.problem or exc.context}"]) from None
+    except yaml.YAMLError as exc:
+        raise DocumentError([f"{name}: YAML error: {exc}"]) from None
+    if node is None:
+        raise DocumentError([f"{name}: empty document (expected a mapping with format, meta, blocks)"])
+    conv = _Converter(name)
+    try:
+        data = conv.convert(node, ())
+    except _Abort as exc:
+        mark = exc.node.start_mark
+        raise DocumentError([f"{name}:{mark.line + 1}:{mark.column + 1}: {exc}"]) from None
+    except yaml.YAMLError as exc:
+        raise DocumentError([f"{name}: YAML error: {exc}"]) from None
+    problems = sorted(conv.problems)
+    if not isinstance(data, dict):
+        raise DocumentError([f"{name}:1:1: (document): must be a mapping with format, meta, blocks"])
+    fmt = data.get("format") if definition is None else None
+    if isinstance(fmt, int) and not isinstance(fmt, bool) and fmt > FORMAT_VERSION:
+        pos = _error_location(conv, ("format",))
+        raise DocumentError([
+            f"{name}:{pos.line}:{pos.col}: format: format {fmt} is newer than this publish supports "
+            f"({FORMAT_VERSION}); upgrade publish"
+        ])
+    found: list[tuple[int, int, str]] = []
+    root = schema() if definition is None else {**schema(), "$ref": f"#/$defs/{definition}"}
+    if definition is not None:
+        root = {k: v for k, v in root.items() if k in ("$schema", "$id", "$defs", "$ref")}
+    for error in Draft202012Validator(root).iter_errors(data):
+        for path, message, at_key in _describe(error):
+            pos = conv.key_positions.get(path) if at_key else None
+            pos = pos or _error_location(conv, path)
+            found.append((pos.line, pos.col, f"{format_path(path)}: {message}"))
+    problems += found
+    if problems:
+        unique = sorted(set(problems))
+        raise DocumentError([f"{name}:{line}:{col}: {msg}" for line, col, msg in unique])
+    return data
+
+
+def loads(text: str, name: str = "<string>") -> Document:
+    return Document.from_dict(parse(text, name))
+
+
+def load_document(path: Path | str) -> Document:
+    """Load, validate and build a Document from a YAML file; DocumentError lists every problem."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DocumentError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DocumentError([f"{path}: not UTF-8 (byte {exc.start}); YAML documents are UTF-8"]) from None
+    return loads(text, str(path))
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style, but short integer lists (``lines``) on one line."""
+
+
+def _represent_list(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.Node:
+    flow = bool(data) and all(isinstance(x, int) and not isinstance(x, bool) for x in data)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+    style = "|" if "\n" in data else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Dumper.add_representer(list, _represent_list)
+_Dumper.add_representer(str, _represent_str)
+
+HEADER = "# publish document, format 1 (schema: pipeline/schema/document-1.json)\n"
+
+
+def dump_document(document: Document) -> str:
+    """The YAML form of a document; stable, human-editable, CJK kept as characters."""
+    body = yaml.dump(
+        document.to_dict(),
+        Dumper=_Dumper,
+        allow_unicode=True,
+        sort_keys=False,
+        width=10_000,
+        default_flow_style=False,
+    )
+    return HEADER + body
