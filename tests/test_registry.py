@@ -1,0 +1,88 @@
+"""Writer plugins: discovered from entry points, built-ins included; conflicts refused."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from pipeline.model import Document
+from pipeline.writers import RegistryError, Registry, RenderOptions, Writer, discover
+
+
+class _Txt:
+    name = "txt"
+    suffix = ".txt"
+    description = "plain text"
+
+    def missing_dependency(self):
+        return None
+
+    def render(self, document: Document, options: RenderOptions) -> bytes:
+        return document.meta.title.encode()
+
+
+def make_plugin(root: Path, name: str = "txt", module: str = "txt_writer", body: str | None = None) -> Path:
+    """A third-party writer installed the way pip would: a module and a dist-info with entry points."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / f"{module}.py").write_text(body or textwrap.dedent(f"""
+        class Writer:
+            name = {name!r}
+            suffix = ".txt"
+            description = "plain text, one block a paragraph"
+            def missing_dependency(self):
+                return None
+            def render(self, document, options):
+                lines = [document.meta.title] + [getattr(b, "text", "") for b in document.blocks]
+                return "\\n\\n".join(lines).encode("utf-8")
+    """))
+    info = root / f"{module}-1.0.dist-info"
+    info.mkdir(exist_ok=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module}\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(f"[pipeline.writers]\n{name} = {module}:Writer\n")
+    return root
+
+
+def test_builtin_writers_come_from_entry_points_in_order() -> None:
+    assert discover().names()[:3] == ["pdf", "epub", "docx"]
+    for writer in discover():
+        assert isinstance(writer, Writer)
+
+
+def test_duplicate_and_reserved_names_are_refused() -> None:
+    registry = Registry()
+    registry.add(_Txt())
+    with pytest.raises(RegistryError, match="two writers are named 'txt'"):
+        registry.add(_Txt())
+    reserved = _Txt()
+    reserved.name = "check"
+    with pytest.raises(RegistryError, match="reserved"):
+        registry.add(reserved)
+
+
+def test_a_third_party_writer_becomes_a_subcommand(tmp_path: Path) -> None:
+    plugin = make_plugin(tmp_path / "site")
+    env = {**os.environ, "PYTHONPATH": str(plugin)}
+    listing = subprocess.run([sys.executable, "-m", "pipeline.cli", "writers"], env=env,
+                             capture_output=True, text=True, check=True).stdout
+    assert "txt" in listing and "plain text" in listing
+    (tmp_path / "a.yaml").write_text("format: 1\nmeta: {title: 標題, lang: zh-Hant}\nblocks:\n"
+                                     "- {type: paragraph, text: 正文}\n", "utf-8")
+    run = subprocess.run([sys.executable, "-m", "pipeline.cli", "txt", str(tmp_path / "a.yaml"),
+                          "-o", str(tmp_path / "out")], env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "out" / "a.txt").read_text("utf-8") == "標題\n\n正文"
+
+
+def test_a_plugin_clashing_with_a_builtin_is_an_error(tmp_path: Path) -> None:
+    plugin = make_plugin(tmp_path / "site", name="pdf", module="fake_pdf")
+    env = {**os.environ, "PYTHONPATH": str(plugin)}
+    run = subprocess.run([sys.executable, "-m", "pipeline.cli", "writers"], env=env,
+                         capture_output=True, text=True)
+    assert run.returncode == 1
+    assert "two writer plugins are named 'pdf'" in run.stderr
+    assert "Traceback" not in run.stderr
