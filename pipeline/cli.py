@@ -90,7 +90,7 @@ class PublishGroup(click.Group):
     """Adds one subcommand per installed writer, and turns unexpected errors into one line."""
 
     def list_commands(self, ctx):
-        return ["normalize", "all", *entry_point_names(), "writers"]
+        return ["normalize", "all", *entry_point_names(), "check", "writers"]
 
     def get_command(self, ctx, name):
         command = super().get_command(ctx, name)
@@ -184,6 +184,21 @@ def _writer_command(name: str) -> click.Command:
         _build(ctx, [name], **kwargs)
 
     return command
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.pass_context
+def check(ctx, files: tuple[Path, ...]) -> None:
+    """Validate built editions (default: everything in ./outputs) and SHA256SUMS."""
+    from pipeline.check import check_paths
+
+    problems, notes = check_paths(list(files) or [DEFAULT_OUT])
+    for note in notes:
+        if not ctx.obj["quiet"]:
+            click.echo(note, err=True)
+    if problems:
+        raise Failed(problems)
 
 
 @main.command()

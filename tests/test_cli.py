@@ -1,0 +1,157 @@
+"""The installed `publish` command, driven the way a user drives it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from pipeline.yamlio import load_document, loads
+
+PUBLISH = str(Path(sys.executable).parent / "publish")
+ARTICLE = ROOT / "source" / "article.txt"
+
+SMALL = """\
+format: 1
+meta: {title: 標題, lang: zh-Hant}
+blocks:
+- {type: heading, level: 1, text: 小節}
+- {type: paragraph, text: 正文，一段。}
+"""
+
+
+def publish(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([PUBLISH, *args], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=600)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "source").mkdir()
+    shutil.copy(ARTICLE, tmp_path / "source" / "article.txt")
+    return tmp_path
+
+
+def test_publish_all_builds_every_edition_of_the_source_folder(project: Path) -> None:
+    run = publish("all", cwd=project)
+    assert run.returncode == 0, run.stderr
+    out = project / "outputs"
+    for suffix in (".yaml", ".pdf", ".epub", ".docx"):
+        assert (out / f"article{suffix}").stat().st_size > 1000
+        assert f"outputs/article{suffix}" in run.stdout
+    assert (out / "SHA256SUMS").read_text().count("  article.") == 4
+    doc = load_document(out / "article.yaml")
+    assert doc.meta.title == "鹽田“四個堅持”為抗疫提供組織保證"
+    assert loads((out / "article.yaml").read_text("utf-8")) == doc
+    assert "Traceback" not in run.stderr
+
+
+def test_a_single_edition_command_writes_only_that_edition(project: Path) -> None:
+    run = publish("pdf", cwd=project)
+    assert run.returncode == 0, run.stderr
+    assert sorted(p.name for p in (project / "outputs").iterdir() if not p.name.startswith(".")) == [
+        "SHA256SUMS", "article.pdf", "article.yaml"]
+
+
+def test_writers_lists_the_builtins() -> None:
+    run = subprocess.run([PUBLISH, "writers"], capture_output=True, text=True, check=True)
+    assert [line.split()[0] for line in run.stdout.splitlines()][:3] == ["pdf", "epub", "docx"]
+
+
+def test_version_and_usage_errors(tmp_path: Path) -> None:
+    from pipeline import __version__
+
+    assert publish("--version", cwd=tmp_path).stdout.strip().endswith(__version__)
+    run = publish("all", "--page-size", "A3", cwd=tmp_path)
+    assert run.returncode == 2 and "A3" in run.stderr
+
+
+def test_misspelt_block_type_fails_naming_file_line_and_field(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(SMALL.replace("type: heading", "type: heding"), "utf-8")
+    run = publish("all", "a.yaml", cwd=tmp_path)
+    assert run.returncode == 1
+    assert run.stderr.strip() == (
+        "error: a.yaml:4:10: blocks[0].type: 'heding' is not one of heading, paragraph, caption, list, quote")
+
+
+def test_a_failed_build_keeps_the_earlier_editions(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(SMALL, "utf-8")
+    assert publish("all", "a.yaml", cwd=tmp_path).returncode == 0
+    before = {p.name: p.read_bytes() for p in (tmp_path / "outputs").glob("[!.]*")}
+    (tmp_path / "a.yaml").write_text(SMALL.replace("lang: zh-Hant", "lang: 1"), "utf-8")
+    run = publish("all", "a.yaml", "--force", cwd=tmp_path)
+    assert run.returncode == 1 and "a.yaml:2:" in run.stderr
+    after = {p.name: p.read_bytes() for p in (tmp_path / "outputs").glob("[!.]*")}
+    assert after == before
+
+
+def test_one_bad_source_does_not_stop_the_others(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "good.yaml").write_text(SMALL, "utf-8")
+    (tmp_path / "src" / "bad.yaml").write_text("format: 1\nmeta: {}\nblocks: []\n", "utf-8")
+    run = publish("epub", "src", cwd=tmp_path)
+    assert run.returncode == 1
+    assert (tmp_path / "outputs" / "good.epub").is_file()
+    assert not (tmp_path / "outputs" / "bad.epub").exists()
+    assert "src/bad.yaml:2:7: meta: missing required key" in run.stderr
+
+
+def test_unchanged_editions_are_not_rebuilt_unless_forced(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(SMALL, "utf-8")
+    assert publish("docx", "a.yaml", cwd=tmp_path).returncode == 0
+    again = publish("docx", "a.yaml", cwd=tmp_path)
+    assert "unchanged" in again.stdout
+    forced = publish("docx", "a.yaml", "--force", cwd=tmp_path)
+    assert "unchanged" not in forced.stdout and " s\n" in forced.stdout
+
+
+def test_a_yaml_beside_the_text_is_the_source_of_truth(project: Path) -> None:
+    edited = SMALL.replace("標題", "編輯過的標題")
+    (project / "source" / "article.yaml").write_text(edited, "utf-8")
+    run = publish("pdf", cwd=project)
+    assert run.returncode == 0, run.stderr
+    assert "source/article.yaml is the source of truth; source/article.txt is not normalised again" in run.stderr
+    assert load_document(project / "outputs" / "article.yaml").meta.title == "編輯過的標題"
+
+
+def test_two_sources_with_the_same_name_are_an_error(tmp_path: Path) -> None:
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "x.yaml").write_text(SMALL, "utf-8")
+    run = publish("all", "a", "b", cwd=tmp_path)
+    assert run.returncode == 1
+    assert "b/x.yaml: another source is also named 'x'" in run.stderr
+    assert not (tmp_path / "outputs").exists()
+
+
+def test_sidecar_metadata_and_flags_override_detection(project: Path) -> None:
+    (project / "source" / "article.meta.yaml").write_text("author: 鹽田區委組織部\ndate: 2020-03-27\n", "utf-8")
+    run = publish("normalize", "source/article.txt", "--meta", "publisher=深圳特區報", cwd=project)
+    assert run.returncode == 0, run.stderr
+    meta = loads(run.stdout).meta
+    assert (meta.author, meta.date, meta.publisher) == ("鹽田區委組織部", "2020-03-27", "深圳特區報")
+
+
+def test_settings_come_from_pyproject_and_bad_ones_are_listed(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.publish]\npage-size = "A3"\nquotes = "fancy"\n')
+    (tmp_path / "a.yaml").write_text(SMALL, "utf-8")
+    run = publish("pdf", "a.yaml", cwd=tmp_path)
+    assert run.returncode == 1
+    assert run.stderr.splitlines() == [
+        f"error: {tmp_path / 'pyproject.toml'}: tool.publish.page-size: 'A3' is not one of A4, A5, B5, Letter",
+        f"error: {tmp_path / 'pyproject.toml'}: tool.publish.quotes: 'fancy' is not one of keep, corner",
+    ]
+
+
+def test_normalize_writes_yaml_to_stdout_or_a_file(project: Path) -> None:
+    run = publish("normalize", "source/article.txt", cwd=project)
+    assert run.returncode == 0, run.stderr
+    doc = loads(run.stdout)
+    assert doc.meta.lang == "zh-Hant"
+    assert publish("normalize", "source/article.txt", "-o", "x/a.yaml", cwd=project).returncode == 0
+    assert load_document(project / "x" / "a.yaml") == doc
