@@ -1,0 +1,199 @@
+"""Bylines, dates, editor/photo credits and caption markers: the metadata lines of a news page."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+_MONTHS = {m: i for i, m in enumerate(
+    ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+     "november", "december"), start=1)}
+_MONTHS.update({k[:3]: v for k, v in list(_MONTHS.items())})
+_MONTHS["sept"] = 9
+_MON = "|".join(sorted(_MONTHS, key=len, reverse=True))
+
+_TIME = (r"(?:\s*(?:T|\s)?\s*(上午|下午|凌晨|中午|晚上|晚間|晚间)?\s*(\d{1,2})[:：.](\d{2})(?:[:：](\d{2}))?"
+         r"(?:\s*([ap])\.?m\.?)?)?")
+_YMD = re.compile(r"(?<!\d)(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?" + _TIME)
+_DMY = re.compile(rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MON})\.?,?\s+(\d{{4}})" + _TIME, re.I)
+_MDY = re.compile(rf"\b({_MON})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})" + _TIME, re.I)
+
+#: words that may surround a date on a date line without making it a sentence
+_DATE_WORDS = re.compile(
+    r"(?:published|updated|posted|last updated|modified|on|at|am|pm|a\.m\.|p\.m\.|gmt|utc|bst|edt|est|"
+    r"hkt|cst|[+-]\d{2}:?\d{2}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|"
+    r"fri|sat|sun|發稿時間|发稿时间|發布時間|发布时间|發佈時間|发表时间|發表時間|更新時間|更新时间|時間|时间|日期|"
+    r"上午|下午|凌晨|晚間|晚间|中午|星期[一二三四五六日天]|週[一二三四五六日]|周[一二三四五六日]|"
+    r"\d{1,2}[:：.]\d{2}(?:[:：]\d{2})?|[（()）,，:：|｜/／\-–—.\s])+", re.I)
+
+
+def parse_date(text: str) -> tuple[str, re.Match[str]] | None:
+    """The first date in ``text`` as ISO 8601 (with the time when given), and its match."""
+    for pattern, order in ((_YMD, "ymd"), (_DMY, "dmy"), (_MDY, "mdy")):
+        m = pattern.search(text)
+        if not m:
+            continue
+        g = m.groups()
+        try:
+            if order == "ymd":
+                y, mo, d = int(g[0]), int(g[1]), int(g[2])
+            elif order == "dmy":
+                y, mo, d = int(g[2]), _MONTHS[g[1].lower()], int(g[0])
+            else:
+                y, mo, d = int(g[2]), _MONTHS[g[0].lower()], int(g[1])
+            iso = date(y, mo, d).isoformat()
+        except (ValueError, KeyError):
+            continue
+        half, hh, mm, ss, ampm = g[3], g[4], g[5], g[6], g[7]
+        if hh is not None and mm is not None and int(hh) < 24 and int(mm) < 60:
+            hour = int(hh)
+            if (half in ("下午", "晚上", "晚間", "晚间") or (ampm or "").lower() == "p") and hour < 12:
+                hour += 12
+            iso += f"T{hour:02d}:{mm}" + (f":{ss}" if ss is not None else "")
+        return iso, m
+    return None
+
+
+def date_only(text: str) -> str | None:
+    """ISO date if the line is just a date (with time, weekday, 'Updated' ...), else None."""
+    found = parse_date(text)
+    if not found:
+        return None
+    iso, m = found
+    rest = text[: m.start()] + " " + text[m.end():]
+    if _DATE_WORDS.sub("", rest).strip():
+        return None
+    return iso
+
+
+_REPORTER = r"(?:本[報报]|本台|本網|本网|特派)?(?:記者|记者|實習記者|实习记者|通訊員|通讯员|特約記者|特约记者)"
+_NAME = r"[\u4e00-\u9fff·]{2,5}"
+_BYLINE_START = re.compile(
+    rf"^(?:[（(【\[]?\s*{_REPORTER}\s*{_NAME}|(?:文|撰文|作者|文字|文／圖|文/圖|文/图|来源|來源|出處|出处|"
+    r"發稿時間|发稿时间|發布時間|发布时间|發佈時間|更新時間|更新时间|發表時間|发表时间|編譯|编译)\s*[:：／/]|"
+    r"by\s+[A-Z][\w.'-]+|published\b|updated\b|posted\b|last updated\b)", re.I)
+_REPORTED = re.compile(rf"{_REPORTER}\s*{_NAME}(?:\s*[／/]\s*\S{{0,10}})?\s*(?:報導|报道|報道|讯|訊|電|电|綜合報導|综合报道)?")
+
+
+_SOURCE_WORD = re.compile(r"来源|來源|出處|出处|作者|記者|记者|編輯|编辑|發布|发布|發佈|更新|撰文|\bby\b|\bsource\b|"
+                          r"\bpublished\b|\bupdated\b|\bposted\b", re.I)
+
+
+@dataclass
+class Byline:
+    raw: str
+    date: str | None = None
+    author: str | None = None
+    source: str | None = None
+
+
+def byline(text: str) -> Byline | None:
+    """A byline/date/source line (``記者陳嘉寧／桃園機場報導``, ``发稿时间：… 来源：…``, ``By Jane Doe``)."""
+    t = text.strip()
+    if len(t) > 90 or re.search(r"[。！？!?]$", t):
+        return None
+    starts = _BYLINE_START.search(t) is not None
+    found = parse_date(t)
+    reported = _REPORTED.search(t)
+    sourced = found is not None and len(t) <= 70 and (
+        _SOURCE_WORD.search(t) is not None or len((t[: found[1].start()] + t[found[1].end():]).strip()) <= 12)
+    if not (starts or sourced or (found and reported) or (reported and reported.end() == len(t) and len(t) <= 40)):
+        return None
+    if not starts and not found and reported and reported.start() > 0 and len(t[: reported.start()]) > 12:
+        return None
+    out = Byline(raw=t, date=found[0] if found else None)
+    m = re.search(rf"{_REPORTER}\s*({_NAME})", t)
+    if m:
+        out.author = m.group(1)
+    else:
+        m = re.search(r"(?:^|\s)(?:by|作者[:：]|文[:：／/])\s*([A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3}|[\u4e00-\u9fff·]{2,5})",
+                      t, re.I)
+        if m:
+            out.author = m.group(1)
+    m = re.search(r"(?:来源|來源|出處|出处)\s*[:：]\s*(.+?)\s*$", t)
+    if m and m.group(1):
+        out.source = m.group(1)
+    return out
+
+
+_CREDIT = re.compile(
+    r"^[（(【\[]?\s*(?:圖|图|照片|責任編輯|责任编辑|責編|责编|編輯|编辑|主編|主编|校對|校对|審校|审校|審核|审核|美編|美编|攝影|摄影|"
+    r"圖片|图片|翻譯|翻译|撰稿|核稿|監製|监制|製表|制表|製圖|制图|統籌|统筹|實習生|实习生|"
+    r"本[報报]記者|本[報报]记者)\s*[:：／/]?\s*[^。！？]{1,30}[）)】\]]?$"
+    r"|^[（(]?(?:edited by|editing by|reporting by|additional reporting by|writing by|written by|"
+    r"photographs? by|photos? by|produced by|illustrations? by|graphics? by|editor:)\b[^.]{1,80}[)）]?$",
+    re.I,
+)
+_EDITOR = re.compile(r"(?:責任編輯|责任编辑|責編|责编|編輯|编辑|主編|主编|edited by|editor:)\s*[:：／/]?\s*(.+?)\s*[）)]?$",
+                     re.I)
+
+
+def credit(text: str) -> tuple[str, str | None] | None:
+    """(credit line, editor name or None) for ``责任编辑：崔宁宁`` or ``(Reporting by …)``."""
+    t = text.strip()
+    if len(t) > 100 or not _CREDIT.match(t):
+        return None
+    m = _EDITOR.search(t)
+    return t, (m.group(1) if m else None)
+
+
+# ----------------------------------------------------------------------------------- captions
+
+#: markers that start a caption; the marker is kept unless it is pure screen-reader furniture
+CAPTION_PREFIX = re.compile(r"^(?:圖為|图为|圖說|图说|圖注|图注|圖：|图：|圖/|上圖|下圖|左圖|右圖|上图|下图|左图|右图)")
+#: markers removed from the caption text (screen-reader labels, arrows)
+CAPTION_MARKER = re.compile(r"^(?:(?:media|image|video|photo|picture)\s+caption\s*:?\s*|caption\s*:\s*|"
+                            r"pictured\s*:\s*|[▲△▼▽►▶◆]\s*|[（(【\[]\s*(?:圖|图|圖片|图片|photo|image)\s*[）)】\]]\s*)",
+                            re.I)
+_IMAGE_COPYRIGHT = re.compile(r"^(image|photo|picture|video)\s+(?:copyright|source|credit)\s+(.+?)"
+                              r"(?:\s+(?=(?:media|image|video|photo)\s+caption\b)|$)", re.I)
+
+_ZH_CREDIT_TAIL = re.compile(
+    r"(?:"
+    rf"{_REPORTER}\s*{_NAME}\s*[／/]\s*(?:翻攝|翻摄|攝影|摄影|攝|摄|提供|截圖|截图)"  # 記者陳嘉寧／翻攝
+    r"|[（(][^（）()]{1,24}(?:攝|摄|供圖|供图|提供|截圖|截图|資料照|资料图)[）)]"  # （新華社記者李明攝）
+    r"|[^\s。！？，,]{0,12}(?:供圖|供图|資料照片|資料照|资料图片|资料图|網路圖片|网络图片|截圖|截图)"  # 受訪單位供圖
+    r"|(?:圖|图|圖片|图片|攝影|摄影|照片)\s*(?:來源|来源|提供)?\s*[／/:：]\s*[^。！？]{1,24}"  # 圖／路透
+    r"|(?:取自|翻攝自|翻摄自|截自)[^。！？]{1,24}"
+    r")$"
+)
+_EN_CREDIT_TAIL = re.compile(
+    r"[(\[]\s*(?:(?:video|photo|image|picture|footage|graphic)s?\s*(?:by|:|credit:?)|credit:?|courtesy of)"
+    r"[^()\[\]]{1,60}[)\]]$"
+    r"|(?<=[.!?])\s+(?:photo|photograph|picture|image)s?\s*(?::|by)\s*[^.]{1,50}$",
+    re.I,
+)
+
+
+def split_credit(text: str) -> tuple[str, str | None]:
+    """(caption text, credit) — the credit is a trailing ``受訪單位供圖``, ``記者…／攝影``, ``(Video by …)``."""
+    t = text.rstrip()
+    for pattern in (_ZH_CREDIT_TAIL, _EN_CREDIT_TAIL):
+        m = pattern.search(t)
+        if m is None:
+            continue
+        start = m.start()
+        # the credit must start a new "segment": after a sentence end, a space or the line start
+        head = t[:start]
+        if head and not re.search(r"[\s。！？.!?）)」”]$", head) and pattern is _ZH_CREDIT_TAIL:
+            # 受訪單位供圖 glued to the text: accept only when the preceding text ends a sentence
+            inner = re.search(r"[。！？]([^。！？]*)$", t)
+            if inner is None or len(inner.group(1)) > 16:
+                continue
+            start = inner.start(1)
+            head = t[:start]
+        credit_text = t[start:].strip()
+        body = head.strip()
+        if not body:
+            return t, None
+        return body, credit_text
+    return t, None
+
+
+def image_copyright(text: str) -> tuple[str, str] | None:
+    """``Image copyright Getty Images [Image caption …]`` → (credit, rest of the line)."""
+    m = _IMAGE_COPYRIGHT.match(text.strip())
+    if not m:
+        return None
+    return m.group(2).strip(), text.strip()[m.end():].strip()

@@ -1,0 +1,457 @@
+"""Line classification: title, metadata, captions, headings, lists, paragraphs and page furniture.
+
+Generic evidence only: a unit's position relative to the title and to the body (the run of real,
+sentence-ending paragraphs), its length and final punctuation, what comes before and after it,
+repetition of the title, and the furniture lexicons. The page is read in three regions: the *head*
+(before the title: all furniture), the *article*, and the *tail* (from the first furniture line after
+the last real paragraph to the end: related lists, share rows, comment widgets).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pipeline.normalise import lexicon
+from pipeline.normalise import meta as metamod
+from pipeline.normalise.units import _BULLET, Unit, terminated
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_LATIN = re.compile(r"[A-Za-z]")
+_CAP = r"(?:[A-Z][a-z'’-]+|[A-Z]\.)"
+_NAME_LINE = re.compile(
+    rf"^(?:by\s+)?({_CAP}(?:\s+(?:{_CAP}|van|von|de|al|bin)){{1,3}}(?:\s*(?:,|and|&)\s*{_CAP}(?:\s+{_CAP}){{1,3}})*)"
+    r"(?:\s+(?:in|at)\s+[A-Z][\w .'-]{1,30}|,?\s+[\w ]{0,30}(?:correspondent|editor|reporter|writer|"
+    r"journalist|columnist))?$", re.I)
+_TICKER_TIME = re.compile(r"(?:^|\s)\d{1,2}:\d{2}$")
+_TAG_SEP = re.compile(r"\s*[﹒·・•|｜]\s*")
+_TAG_PREFIX = re.compile(r"^(?:tags?|topics?|keywords?|標籤|标签|關鍵字|关键字|關鍵詞|关键词|相關標籤|相关标签)\s*[:：]\s*",
+                         re.I)
+_SENT_END = re.compile(r"[。！？!?]|\.(?=\s|$)")
+
+
+@dataclass
+class Analysis:
+    """What the classifier found, for the document builder."""
+
+    units: list[Unit]
+    zh: bool
+    title: Unit | None = None
+    bylines: list[tuple[Unit, metamod.Byline]] = field(default_factory=list)
+    credits: list[tuple[Unit, str, str | None]] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+
+
+def _size(u: Unit, zh: bool) -> int:
+    """Length in the language's natural unit: characters for Chinese, words for English."""
+    if zh and _HAN.search(u.text):
+        return len(re.sub(r"\s", "", u.text))
+    return len(u.text.split())
+
+
+def _han_heavy(text: str) -> bool:
+    return len(_HAN.findall(text)) * 2 >= len(re.sub(r"\s", "", text))
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text).lower()
+
+
+class Classifier:
+    """Runs the passes over the units; each pass only decides units still undecided."""
+
+    def __init__(self, units: list[Unit], zh: bool):
+        self.a = Analysis(units=units, zh=zh)
+        self.u = units
+        self.zh = zh
+
+    # ---------------------------------------------------------------- helpers
+    def size(self, u: Unit) -> int:
+        return _size(u, self.zh)
+
+    def zhline(self, u: Unit) -> bool:
+        """Judge this line by Chinese measures (a Chinese document, and not mostly Latin words)."""
+        return self.zh and len(_HAN.findall(u.text)) >= len(_LATIN.findall(u.text))
+
+    def strong(self, u: Unit) -> bool:
+        """A real body paragraph: ends a sentence and is long."""
+        if u.kind not in ("", "P") or not terminated(u.text) or u.text.endswith((":", "：")):
+            return False
+        return self.size(u) >= (25 if self.zhline(u) else 10)
+
+    def heading_like(self, u: Unit) -> bool:
+        """Short, no final punctuation: a heading candidate."""
+        if u.kind != "U":
+            return False
+        t = u.text
+        if t[-1] in ",，、;；" or (not self.zhline(u) and t[:1].islower()):
+            return False
+        if self.zhline(u):
+            return self.size(u) <= 30
+        return self.size(u) <= 10 and len(t) <= 80
+
+    def question_sub(self, u: Unit) -> bool:
+        """A short one-sentence question/exclamation: a sub-deck when it follows a heading."""
+        if u.kind != "P" or not re.search(r"[？?！!]$", u.text.rstrip("”」’』\"'")):
+            return False
+        if len(_SENT_END.findall(u.text)) > 1:
+            return False
+        return self.size(u) <= (30 if self.zhline(u) else 12)
+
+    # ---------------------------------------------------------------- passes
+    def run(self) -> Analysis:
+        self.markup_pass()
+        self.furniture_pass()
+        self.meta_pass()
+        body = [i for i, u in enumerate(self.u) if self.strong(u)]
+        first_body = body[0] if body else len(self.u)
+        last_body = body[-1] if body else -1
+        title_i = self.title_pass(first_body)
+        self.head_pass(title_i)
+        tail = self.tail_pass(last_body)
+        self.middle_pass(title_i + 1, tail, last_body, first_body)
+        return self.a
+
+    def markup_pass(self) -> None:
+        for u in self.u:
+            text = lexicon.entities(u.text)
+            stripped, tags = lexicon.markup(text)
+            if tags:
+                u.had_markup = True
+                if not re.search(r"\w", stripped):
+                    u.decide("drop", "HTML tag residue", "markup-residue")
+                    continue
+                u.removed.extend(tags)
+                text = re.sub(r"\s+", " ", stripped)
+            u.text = text
+
+    def furniture_pass(self) -> None:
+        for u in self.u:
+            if u.kind or metamod.image_copyright(u.text):
+                continue
+            reason = lexicon.furniture(u.text)
+            if reason:
+                u.decide("drop", f"furniture lexicon ({reason})", reason)
+
+    def meta_pass(self) -> None:
+        """Captions with markers, credits, bylines and date lines, wherever they are."""
+        pending_credit: str | None = None
+        for u in self.u:
+            if u.kind:
+                continue
+            copyright_ = metamod.image_copyright(u.text)
+            if copyright_:
+                credit, rest = copyright_
+                if rest:
+                    u.removed.append(u.text[: len(u.text) - len(rest)].strip())
+                    u.text = rest
+                    u.credit = credit
+                else:
+                    pending_credit = credit
+                    u.decide("meta", "image copyright line (credit of the next caption)", "credits")
+                    self.a.credits.append((u, u.text, None))
+                    continue
+            if self.caption(u):
+                if u.credit is None and pending_credit:
+                    u.credit = pending_credit
+                pending_credit = None
+                continue
+            pending_credit = None
+            iso = metamod.date_only(u.text)
+            if iso is not None:
+                u.decide("meta", "date line", "date")
+                self.a.bylines.append((u, metamod.Byline(raw=u.text, date=iso)))
+                continue
+            if lexicon.TIME_AGO.match(u.text):
+                u.decide("drop", "relative time (a related-list date)", "related-list")
+                continue
+            by = metamod.byline(u.text)
+            if by:
+                u.decide("meta", "byline pattern (reporter/source/date)", "byline")
+                self.a.bylines.append((u, by))
+                continue
+            cr = metamod.credit(u.text)
+            if cr:
+                u.decide("meta", "editor/photo credit line", "credits")
+                self.a.credits.append((u, cr[0], cr[1]))
+                continue
+            if self.tags(u):
+                continue
+            u.kind = "P" if terminated(u.text) else "U"
+
+    def caption(self, u: Unit) -> bool:
+        t = u.text
+        m = metamod.CAPTION_MARKER.match(t)
+        if m and t[m.end():].strip():
+            u.removed.append(m.group(0).strip())
+            u.text = t[m.end():].strip()
+            body, credit = metamod.split_credit(u.text)
+            u.text, u.credit = body, credit or u.credit
+            u.decide("caption", "caption marker")
+            return True
+        if u.credit:  # had an "Image copyright …" prefix
+            u.decide("caption", "image copyright + caption")
+            return True
+        if metamod.CAPTION_PREFIX.match(t) and len(t) <= 200:
+            body, credit = metamod.split_credit(t)
+            u.text, u.credit = body, credit
+            u.decide("caption", "caption prefix (圖為/图为 …)")
+            return True
+        body, credit = metamod.split_credit(t)
+        if credit and len(t) <= 200 and body:
+            u.text, u.credit = body, credit
+            u.decide("caption", "ends with a photo credit")
+            return True
+        return False
+
+    def tags(self, u: Unit) -> bool:
+        t = u.text
+        m = _TAG_PREFIX.match(t)
+        parts = [p for p in _TAG_SEP.split(t[m.end():] if m else t) if p]
+        short = all(len(p) <= 12 and not terminated(p) for p in parts)
+        if (m and parts and short) or (len(parts) >= 3 and short and _TAG_SEP.search(t)):
+            u.decide("drop", "tag list", "tags")
+            self.a.keywords.extend(parts)
+            return True
+        return False
+
+    def title_pass(self, first_body: int) -> int:
+        """Index of the title: the first title-like unit before the body (a repeated one wins)."""
+        limit = min(first_body, len(self.u))
+        if limit == len(self.u):
+            limit = min(len(self.u), 8)
+        cands: list[int] = []
+        for i in range(limit):
+            u = self.u[i]
+            if u.kind not in ("U", "P"):
+                continue
+            t = u.text
+            n = self.size(u)
+            if re.search(r"[。.；;:：,，]$", t) or len(_SENT_END.findall(t.rstrip("!！?？"))) > 1:
+                continue
+            if _TICKER_TIME.search(t):
+                u.decide("drop", "ticker line (ends with a time) before the title", "ticker")
+                continue
+            if self.zhline(u) and not 4 <= n <= 60:
+                continue
+            if not self.zhline(u) and not 2 <= n <= 25:
+                continue
+            cands.append(i)
+        if not cands:
+            return -1
+        chosen = cands[0]
+        rule = "first title-like line before the body"
+        norms = {i: _norm(self.u[i].text) for i in cands[:6]}
+        for i in cands[:6]:
+            if any(_norm(v.text) == norms[i] and v is not self.u[i]
+                   for v in self.u[i + 1:] if norms[i]):
+                chosen, rule = i, "title-like line repeated later"
+                break
+        else:
+            # a very short first candidate followed by another one is a section label / site name
+            if len(cands) > 1 and self.size(self.u[chosen]) <= (5 if self.zhline(self.u[chosen]) else 2):
+                chosen, rule = cands[1], "first title-like line after a short section label"
+        u = self.u[chosen]
+        u.decide("title", rule)
+        self.a.title = u
+        key = _norm(u.text)
+        for v in self.u[chosen + 1:]:
+            if key and v.kind in ("U", "P", "drop") and _norm(v.text) == key:
+                if v.kind == "drop" and v.reason != "markup-residue":
+                    continue
+                reason = "markup-residue" if v.had_markup else "title-repeat"
+                v.decide("drop", "repeats the title" + (" inside markup" if v.had_markup else ""), reason)
+        return chosen
+
+    def head_pass(self, title_i: int) -> None:
+        for u in self.u[: max(title_i, 0)]:
+            if u.kind in ("U", "P"):
+                reason = "ticker" if _TICKER_TIME.search(u.text) else "navigation"
+                u.decide("drop", "before the title", reason)
+
+    def tail_pass(self, last_body: int) -> int:
+        """Index where the tail starts: the first furniture/credit after the last real paragraph."""
+        start = len(self.u)
+        for i in range(last_body + 1, len(self.u)):
+            u = self.u[i]
+            if (u.kind == "drop" and u.reason not in ("markup-residue", "title-repeat", "tags")) or (
+                    u.kind == "meta" and u.reason == "credits"):
+                start = i
+                break
+        for u in self.u[start:]:
+            if u.kind in ("U", "P", "caption"):
+                u.decide("drop", "after the article (tail of the page)", "related-list")
+            elif u.kind == "meta" and u.reason in ("date", "byline"):
+                # dates in the tail belong to related stories
+                u.decide("drop", "date in the tail of the page", "related-list")
+                self.a.bylines = [b for b in self.a.bylines if b[0] is not u]
+        return start
+
+    def middle_pass(self, start: int, end: int, last_body: int, first_body: int) -> None:
+        mid = list(range(max(start, 0), end))
+        self.front(mid, first_body)
+        # promotional links next to a dropped promo: "Five things we learned…" / "The … swerve"
+        for k, i in enumerate(mid):
+            u = self.u[i]
+            if u.kind != "U" or k == 0:
+                continue
+            prev = self.u[mid[k - 1]]
+            nxt = self.u[mid[k + 1]] if k + 1 < len(mid) else None
+            if prev.kind == "drop" and prev.reason in ("promotion", "related-list") and (
+                    nxt is None or nxt.kind != "P") and self.heading_like(u):
+                u.decide("drop", "short link line next to a promotion", prev.reason)
+        flow = [self.u[i] for i in mid if self.u[i].kind in ("P", "U", "caption")]
+        self.lists(flow)
+        self.headings(flow, last_body)
+        flow = [u for u in flow if u.kind in ("P", "U", "caption", "heading", "list")]
+        for u in flow:
+            if u.kind == "P":
+                u.decide("paragraph", "ends a sentence")
+        self.roles(flow)
+
+    def front(self, mid: list[int], first_body: int) -> None:
+        """Between the title and the body: an English name line is the byline, a long line the deck."""
+        seen_block = False
+        for i in mid:
+            if i >= first_body:
+                break
+            u = self.u[i]
+            if u.kind in ("caption", "P"):
+                seen_block = True
+            if u.kind != "U":
+                continue
+            if not self.zhline(u) and _NAME_LINE.match(u.text) and len(u.text.split()) <= 9:
+                u.decide("meta", "name line between the title and the body", "byline")
+                self.a.bylines.append((u, metamod.Byline(raw=u.text, author=_NAME_LINE.match(u.text).group(1))))
+                continue
+            big = self.size(u) >= (15 if self.zhline(u) else 6)
+            if not seen_block and big and (self.zhline(u) or self.size(u) < 40):
+                u.decide("heading", "long line right after the title (deck)")
+                u.level = 2
+            seen_block = True
+
+    def lists(self, flow: list[Unit]) -> None:
+        n = len(flow)
+        i = 0
+        while i < n:
+            u = flow[i]
+            # explicit bullets / numbers
+            if u.kind in ("P", "U") and _BULLET.match(u.text):
+                j = i
+                while j < n and flow[j].kind in ("P", "U") and _BULLET.match(flow[j].text):
+                    j += 1
+                if j - i >= 2:
+                    for v in flow[i:j]:
+                        m = _BULLET.match(v.text)
+                        assert m
+                        v.removed.append(m.group(0).strip())
+                        v.ordered = bool(re.search(r"\d", m.group(0)))
+                        v.text = v.text[m.end():].strip() or v.text
+                        v.decide("list", "bulleted/numbered lines")
+                    i = j
+                    continue
+            # "… said:" followed by short unterminated lines
+            if u.kind == "P" and u.text.endswith((":", "：")):
+                j = i + 1
+                limit = 80 if self.zhline(u) else 30
+                while j < n and flow[j].kind == "U" and self.size(flow[j]) <= limit:
+                    j += 1
+                if j - i - 1 >= 2:
+                    for v in flow[i + 1: j]:
+                        m = _BULLET.match(v.text)
+                        if m and v.text[m.end():].strip():
+                            v.removed.append(m.group(0).strip())
+                            v.ordered = bool(re.search(r"\d", m.group(0)))
+                            v.text = v.text[m.end():].strip()
+                        v.decide("list", "short unterminated lines after a line ending in a colon")
+                    i = j
+                    continue
+            i += 1
+
+    def headings(self, flow: list[Unit], last_body: int) -> None:
+        n = len(flow)
+        index = {id(u): k for k, u in enumerate(self.u)}
+        i = 0
+        while i < n:
+            u = flow[i]
+            if not self.heading_like(u):
+                i += 1
+                continue
+            run = [u]
+            j = i + 1
+            while j < n and (self.heading_like(flow[j]) or self.question_sub(flow[j])):
+                run.append(flow[j])
+                j += 1
+            k = j
+            while k < n and flow[k].kind == "caption":
+                k += 1
+            followed = k < n and flow[k].kind == "P"
+            if followed:
+                heads = []
+                for v in run:
+                    if not self.zhline(v) and self.size(v) >= 9 and v.kind == "U":
+                        v.decide("caption", "unterminated sentence-like line beside a heading")
+                    else:
+                        heads.append(v)
+                for m, v in enumerate(heads):
+                    v.decide("heading", "short line without final punctuation before a paragraph"
+                             if m == 0 else "second line of a heading group (sub-heading)")
+                    v.level = 1 if m == 0 else 2
+            i = j
+        # what is left undecided
+        for u in flow:
+            if u.kind != "U":
+                continue
+            after_body = index[id(u)] > last_body
+            if self.zhline(u):
+                if self.size(u) > 30:
+                    u.decide("paragraph", "long line without final punctuation")
+                elif after_body:
+                    u.decide("drop", "short line after the last paragraph", "boilerplate")
+                else:
+                    u.decide("paragraph", "short line, not before a paragraph")
+            else:
+                words = self.size(u)
+                if words >= 25:
+                    u.decide("paragraph", "long line without final punctuation")
+                elif words >= 8:
+                    u.decide("caption", "unterminated sentence-like line outside running text")
+                elif after_body:
+                    u.decide("drop", "short line after the last paragraph", "boilerplate")
+                else:
+                    u.decide("paragraph", "short line, not before a paragraph")
+
+    def roles(self, flow: list[Unit]) -> None:
+        """Epigraphs (a motto opening a section) and run-in heads (short bold first sentences)."""
+        for k, u in enumerate(flow):
+            if u.kind != "heading" or k + 2 >= len(flow):
+                continue
+            p, nxt = flow[k + 1], flow[k + 2]
+            if p.kind != "paragraph" or nxt.kind != "paragraph" or not terminated(p.text):
+                continue
+            sentences = len(_SENT_END.findall(p.text))
+            short = self.size(p) <= 40 if self.zhline(p) else self.size(p) <= 10
+            if sentences == 1 and short and self.size(nxt) > self.size(p):
+                p.role = "epigraph"
+                p.rule = "one short sentence opening a section (motto)"
+        cands: dict[int, tuple[str, str]] = {}
+        for k, u in enumerate(flow):
+            if u.kind != "paragraph" or u.role:
+                continue
+            if self.zhline(u):
+                m = re.match(r"^([^。！？“”「」『』\"]{2,12}?[。！？])(.+)$", u.text)
+                if m and m.group(1).count("，") + m.group(1).count(",") <= 1 and len(m.group(2)) >= 2 * len(m.group(1)):
+                    cands[k] = (m.group(1), m.group(2))
+            else:
+                m = re.match(r"^((?:[A-Z][\w'-]*)(?:\s+[\w'-]+){0,3}\.)\s+(.+)$", u.text)
+                if m and len(m.group(2).split()) >= 5:
+                    cands[k] = (m.group(1), m.group(2))
+        for k, (head, rest) in cands.items():
+            if k - 1 in cands or k + 1 in cands:
+                u = flow[k]
+                u.runin, u.text = head, rest.lstrip()
+                u.rule = "short first sentence, as in the neighbouring paragraph (run-in head)"
+
+
+def classify(units: list[Unit], zh: bool) -> Analysis:
+    return Classifier(units, zh).run()

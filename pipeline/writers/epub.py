@@ -1,0 +1,1054 @@
+"""The EPUB 3 edition: the one people read on phones and e-readers, so it must validate cleanly.
+
+The container is assembled here with :mod:`zipfile` rather than through ebooklib: every part is
+written as a string we control, so the text is escaped exactly once, the navigation can never be
+empty, the ``mimetype`` entry comes first and stored, and timestamps and order are fixed, which
+makes the bytes reproducible for a given input and ``SOURCE_DATE_EPOCH``. The writer is pure: it
+returns bytes and reads only the images a document names (below ``options.base_dir``).
+
+Parts: ``cover.xhtml`` (a PNG drawn with the book's own fonts), ``title.xhtml``, ``nav.xhtml``
+(toc + landmarks), ``text.xhtml`` (the article), ``toc.ncx`` for EPUB 2 readers, one stylesheet
+and the font subsets from :mod:`pipeline.fonts`. ``writing_mode = "vertical-rl"`` makes the
+traditional vertical book: vertical CSS, right-to-left page progression, corner-bracket quotes and
+upright two-digit numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import uuid
+import zipfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+from xml.sax.saxutils import escape
+
+from pipeline.model import Block, Caption, Document, Heading, ListBlock, Paragraph, Quote
+from pipeline.writers import RenderOptions, WriterError, unknown_block
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from pipeline.fonts import Face, FaceSet
+
+#: Total bytes of embedded fonts we allow (the issue: "under 1 MB").
+FONT_BUDGET = 1_000_000
+#: Where everything but the container files lives inside the zip.
+OEBPS = "EPUB"
+#: Zip entries may not predate 1980; used when no SOURCE_DATE_EPOCH is given.
+_ZIP_FLOOR = (1980, 1, 1, 0, 0, 0)
+
+_XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n'
+_NS_XHTML = "http://www.w3.org/1999/xhtml"
+_NS_EPUB = "http://www.idpf.org/2007/ops"
+
+# Characters XML 1.0 cannot hold at all; they are replaced (and reported) rather than dropped.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# 1-2 digit runs not part of a longer number, word or decimal: set upright in vertical text.
+_SHORT_DIGITS = re.compile(r"(?<![0-9A-Za-z.,:/-])[0-9]{1,2}(?![0-9A-Za-z]|[.,:/-][0-9])")
+_CJK = re.compile("[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff]")
+
+_LABELS = {
+    # lang family -> (contents, cover, title page, start of text, landmarks, colophon)
+    "zh-Hant": ("目錄", "封面", "書名頁", "正文", "導覽", "版權與字型"),
+    "zh-Hans": ("目录", "封面", "书名页", "正文", "导览", "版权与字体"),
+    "ja": ("目次", "表紙", "扉", "本文", "ランドマーク", "奥付"),
+    "ko": ("목차", "표지", "속표지", "본문", "랜드마크", "판권"),
+    "en": ("Contents", "Cover", "Title page", "Start of text", "Landmarks", "Colophon"),
+}
+
+# Installed families readers may have, tried when publisher fonts are off (or a glyph is missing).
+_SERIF = {
+    "zh-Hant": ('"Noto Serif TC"', '"Source Han Serif TC"', '"Songti TC"', '"PMingLiU"', '"MingLiU"'),
+    "zh-Hans": ('"Noto Serif SC"', '"Source Han Serif SC"', '"Songti SC"', '"STSong"', '"SimSun"'),
+    "ja": ('"Noto Serif JP"', '"Source Han Serif JP"', '"Hiragino Mincho ProN"', '"Yu Mincho"'),
+    "ko": ('"Noto Serif KR"', '"Source Han Serif KR"', '"AppleMyungjo"', '"Batang"'),
+    "en": ('"Noto Serif"', '"Charis SIL"', "Georgia", '"Times New Roman"'),
+}
+_SANS = {
+    "zh-Hant": ('"Noto Sans TC"', '"Source Han Sans TC"', '"PingFang TC"', '"Microsoft JhengHei"'),
+    "zh-Hans": ('"Noto Sans SC"', '"Source Han Sans SC"', '"PingFang SC"', '"Microsoft YaHei"'),
+    "ja": ('"Noto Sans JP"', '"Source Han Sans JP"', '"Hiragino Sans"', '"Yu Gothic"'),
+    "ko": ('"Noto Sans KR"', '"Source Han Sans KR"', '"Apple SD Gothic Neo"', '"Malgun Gothic"'),
+    "en": ('"Noto Sans"', '"Helvetica Neue"', "Arial"),
+}
+
+
+def _lang_family(lang: str) -> str:
+    """Which label/font table a BCP 47 tag uses (the same grouping as :mod:`pipeline.fonts`)."""
+    parts = [p.lower() for p in lang.replace("_", "-").split("-") if p]
+    if not parts:
+        return "en"
+    if parts[0] in ("zh", "yue", "cmn", "lzh", "nan", "hak", "wuu"):
+        if "hant" in parts or any(p in ("tw", "hk", "mo") for p in parts[1:]):
+            return "zh-Hant"
+        return "zh-Hant" if parts[0] == "yue" and "hans" not in parts else "zh-Hans"
+    if parts[0] in ("ja", "ko"):
+        return parts[0]
+    return "en"
+
+
+def _attr(value: str) -> str:
+    """Escape for a double-quoted XML attribute."""
+    return escape(value, {'"': "&quot;"})
+
+
+def _corner_quotes(text: str) -> str:
+    """Curly quotes to corner brackets (“”→「」, ‘’→『』); an unpaired ’ stays (an apostrophe)."""
+    out: list[str] = []
+    double = single = 0
+    for ch in text:
+        if ch == "“":
+            double += 1
+            out.append("「")
+        elif ch == "”" and double:
+            double -= 1
+            out.append("」")
+        elif ch == "‘":
+            single += 1
+            out.append("『")
+        elif ch == "’" and single:
+            single -= 1
+            out.append("』")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _normalise_date(value: str | None) -> str | None:
+    """A W3CDTF date for dc:date from the usual ways articles write one; None when unsure."""
+    if not value:
+        return None
+    value = value.strip()
+    if re.fullmatch(r"\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2})?)?)?)?", value):
+        try:
+            dt.date.fromisoformat(value[:10]) if len(value) >= 10 else None
+        except ValueError:
+            return None
+        return value
+    m = re.fullmatch(r"(\d{4})\s*[年/.-]\s*(\d{1,2})\s*[月/.-]\s*(\d{1,2})\s*日?", value)
+    if m:
+        try:
+            return dt.date(int(m[1]), int(m[2]), int(m[3])).isoformat()
+        except ValueError:
+            return None
+    return None
+
+
+def book_identifier(document: Document) -> str:
+    """The configured identifier, else a UUID derived from source, title and date (never the body,
+    so fixing a typo keeps the book's identity; never random, so rebuilds keep it too)."""
+    meta = document.meta
+    if meta.identifier and meta.identifier.strip():
+        return meta.identifier.strip()
+    key = "\n".join([meta.source or "", meta.title, meta.date or ""])
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'publish:' + key)}"
+
+
+@dataclass
+class _Asset:
+    """One file of the package besides the fixed ones."""
+
+    href: str  # relative to the OPF
+    media_type: str
+    data: bytes
+    id: str
+    properties: str = ""
+
+
+@dataclass
+class _Fonts:
+    """What the stylesheet needs to know about the embedded faces."""
+
+    faces: dict[str, Face | None] = field(default_factory=dict)  # role -> embedded face or None
+    fallbacks: list[Face] = field(default_factory=list)
+    assets: list[_Asset] = field(default_factory=list)
+    embedded: list[tuple[_Asset, Face]] = field(default_factory=list)
+
+
+class _Book:
+    """The state of one render: options, language and text treatment for this edition."""
+
+    def __init__(self, document: Document, options: RenderOptions):
+        self.document = document
+        self.options = options
+        self.meta = document.meta
+        self.lang = document.meta.lang or "und"
+        self.family = _lang_family(self.lang)
+        settings = options.settings
+        self.vertical = settings.writing_mode == "vertical-rl"
+        cjk = self.family != "en"
+        self.corner = cjk and (self.vertical or settings.quotes == "corner")
+        self._reported: set[str] = set()
+        self.labels = _LABELS[self.family]
+        self.headings: list[tuple[str, int, str]] = []  # (id, level, text)
+
+    # -- text -------------------------------------------------------------------------------------
+    def text(self, value: str) -> str:
+        """Plain text for this edition: XML-safe characters, corner quotes when wanted."""
+        if _XML_INVALID.search(value):
+            for ch in sorted(set(_XML_INVALID.findall(value))):
+                if ch not in self._reported:
+                    self._reported.add(ch)
+                    self.options.warning(
+                        f"epub: U+{ord(ch):04X} cannot appear in XML; replaced by U+FFFD")
+            value = _XML_INVALID.sub("\ufffd", value)
+        return _corner_quotes(value) if self.corner else value
+
+    def plain(self, value: str) -> str:
+        """Escaped text without inline markup (metadata, nav, titles)."""
+        return escape(self.text(value))
+
+    def inline(self, value: str) -> str:
+        """Escaped text for the body; short digit runs become upright in vertical text."""
+        value = escape(self.text(value))
+        if self.vertical:
+            value = _SHORT_DIGITS.sub(lambda m: f'<span class="tcy">{m[0]}</span>', value)
+        return value
+
+
+# -- fonts ----------------------------------------------------------------------------------------
+def _font_ext(face: Face) -> tuple[str, str]:
+    return ("otf", "font/otf") if face.data[:4] == b"OTTO" else ("ttf", "font/ttf")
+
+
+def _choose_fonts(faceset: FaceSet, book: _Book) -> _Fonts:
+    """Embed body and heading always, then fallbacks, bold and caption while under the budget."""
+    chosen = _Fonts()
+    by_hash: dict[str, _Asset] = {}
+    total = 0
+    wanted: list[tuple[str, Face]] = [("body", faceset.body), ("heading", faceset.heading)]
+    wanted += [("fallback", f) for f in faceset.fallbacks]
+    wanted += [("bold", faceset.bold), ("caption", faceset.caption)]
+    for role, face in wanted:
+        key = f"{face.sha256}:{face.weight}:{face.style}"
+        if key not in by_hash:
+            size = len(face.data)
+            if role not in ("body", "heading") and total + size > FONT_BUDGET:
+                book.options.warning(
+                    f"epub: the {role} font ({face.family}, {size} bytes) is not embedded: "
+                    f"it would take the font payload over {FONT_BUDGET} bytes")
+                if role != "fallback":
+                    chosen.faces[role] = None
+                continue
+            total += size
+            ext, media = _font_ext(face)
+            asset = _Asset(f"fonts/{role}-{face.sha256[:12]}.{ext}", media, face.data,
+                           f"font-{role}-{face.sha256[:12]}")
+            by_hash[key] = asset
+            chosen.assets.append(asset)
+            chosen.embedded.append((asset, face))
+        if role == "fallback":
+            chosen.fallbacks.append(face)
+        else:
+            chosen.faces[role] = face
+    if total > FONT_BUDGET:
+        book.options.warning(f"epub: embedded fonts take {total} bytes (budget {FONT_BUDGET})")
+    return chosen
+
+
+def _css_family(face: Face) -> str:
+    return '"' + face.ps_name.replace('"', "").replace("\\", "") + '"'
+
+
+def _stack(fonts: _Fonts, roles: Iterable[str], system: tuple[str, ...], generic: str) -> str:
+    names: list[str] = []
+    for role in roles:
+        face = fonts.faces.get(role)
+        if face is not None and _css_family(face) not in names:
+            names.append(_css_family(face))
+    names += [_css_family(f) for f in fonts.fallbacks if _css_family(f) not in names]
+    names += list(system)
+    names.append(generic)
+    return ", ".join(names)
+
+
+def _stylesheet(book: _Book, fonts: _Fonts) -> str:
+    """The book's CSS: CJK-first typography; vertical rules only in the vertical edition."""
+    fam = book.family
+    cjk = fam != "en"
+    out: list[str] = ['@charset "UTF-8";', ""]
+    seen: set[str] = set()
+    for asset, face in fonts.embedded:
+        family = _css_family(face)
+        if (family, face.weight, face.style) in seen:
+            continue
+        seen.add((family, face.weight, face.style))
+        fmt = "opentype" if asset.media_type == "font/otf" else "truetype"
+        out.append(
+            "@font-face {\n"
+            f"  font-family: {family};\n"
+            f'  src: url("../{asset.href}") format("{fmt}");\n'
+            f"  font-weight: {face.weight};\n"
+            f"  font-style: {face.style};\n"
+            "}"
+        )
+    serif = _stack(fonts, ["body"], _SERIF[fam], "serif")
+    sans_heading = _stack(fonts, ["heading"], _SANS[fam], "sans-serif")
+    bold = _stack(fonts, ["bold", "heading"], _SANS[fam] if cjk else _SERIF[fam],
+                  "sans-serif" if cjk else "serif")
+    caption = _stack(fonts, ["caption"], _SANS[fam], "sans-serif")
+    heading_face = fonts.faces.get("heading")
+    heading_weight = heading_face.weight if heading_face is not None else 700
+    bold_face = fonts.faces.get("bold") or heading_face
+    bold_weight = bold_face.weight if bold_face is not None else 700
+    indent = "2em" if cjk else "1.5em"
+    line_height = "1.8" if cjk else "1.55"
+    v = book.vertical
+    mode_css = ("writing-mode: vertical-rl;\n  -epub-writing-mode: vertical-rl;\n"
+                "  -webkit-writing-mode: vertical-rl;") if v else "writing-mode: horizontal-tb;"
+    hyphens_css = "" if cjk else "hyphens: auto;\n  -epub-hyphens: auto;\n  -webkit-hyphens: auto;"
+    # Physical sides of the logical start/end in this writing mode.
+    start, end = ("top", "bottom") if v else ("left", "right")
+    before, after = ("right", "left") if v else ("top", "bottom")
+    out.append(f"""
+html {{
+  {mode_css}
+}}
+body {{
+  font-family: {serif};
+  font-weight: 400;
+  line-height: {line_height};
+  text-align: justify;
+  {"text-justify: inter-character;" if cjk else ""}
+  line-break: strict;
+  -epub-line-break: strict;
+  -webkit-line-break: strict;
+  word-break: normal;
+  overflow-wrap: break-word;
+  {hyphens_css}
+  margin: 0;
+  padding: 0 0.5em;
+}}
+p {{
+  margin: 0;
+  text-indent: {indent};
+  orphans: 2;
+  widows: 2;
+}}
+{"" if cjk else "h1 + p, h2 + p, h3 + p, h4 + p, header + p, figure + p, blockquote + p, "
+                "ul + p, ol + p { text-indent: 0; }"}
+h1, h2, h3, h4 {{
+  font-family: {sans_heading};
+  font-weight: {heading_weight};
+  line-height: 1.4;
+  text-align: start;
+  text-indent: 0;
+  text-wrap: balance;
+  hyphens: manual;
+  page-break-after: avoid;
+  break-after: avoid;
+  page-break-inside: avoid;
+  break-inside: avoid;
+}}
+h1 {{ font-size: 1.6em; margin-{before}: 0.5em; margin-{after}: 0.6em; }}
+h2 {{ font-size: 1.3em; margin-{before}: 1.6em; margin-{after}: 0.6em; }}
+h3 {{ font-size: 1.12em; margin-{before}: 1.2em; margin-{after}: 0.4em; }}
+h4 {{ font-size: 1em; margin-{before}: 1em; margin-{after}: 0.3em; }}
+header.article-head {{ margin-{after}: 1.2em; }}
+header.article-head p {{ text-indent: 0; }}
+p.subtitle {{ font-family: {sans_heading}; font-size: 1.1em; margin-{after}: 0.5em; }}
+p.byline, p.dateline {{ font-family: {caption}; font-size: 0.85em; color: #555; }}
+strong.runin {{
+  font-family: {bold};
+  font-weight: {bold_weight};
+}}
+p.epigraph {{
+  font-family: {caption};
+  text-indent: 0;
+  margin-{start}: 2em;
+  margin-{before}: 0.3em;
+  margin-{after}: 0.8em;
+  color: #333;
+}}
+p.lead {{ font-weight: inherit; }}
+p.signature {{ text-align: end; text-indent: 0; margin-{before}: 0.6em; }}
+p.note {{ font-size: 0.88em; text-indent: 0; margin-{before}: 0.6em; color: #444; }}
+figure {{
+  margin: 1.2em 0;
+  page-break-inside: avoid;
+  break-inside: avoid;
+}}
+figure img {{
+  display: block;
+  margin: 0 auto 0.5em auto;
+  max-width: 100%;
+  max-height: 90vh;
+  height: auto;
+}}
+figcaption {{
+  font-family: {caption};
+  font-size: 0.85em;
+  line-height: 1.6;
+  text-align: justify;
+  text-indent: 0;
+  color: #444;
+  padding-{start}: 0.8em;
+  border-{start}: 0.2em solid #b5282e;
+}}
+small.credit {{
+  display: block;
+  font-size: 0.9em;
+  text-align: end;
+  color: #666;
+}}
+figure.quote {{ margin: 1em 2em; }}
+figure.quote blockquote {{ margin: 0; }}
+figure.quote blockquote p {{ text-indent: 0; }}
+figure.quote figcaption {{ border: none; padding: 0; text-align: end; }}
+blockquote {{ margin: 1em 2em; }}
+ul, ol {{ margin: 0.6em 0; padding-{start}: 2.5em; }}
+li {{ margin: 0.15em 0;{"" if cjk else " text-align: start;"} }}
+.tcy {{
+  text-combine-upright: all;
+  -epub-text-combine: horizontal;
+  -webkit-text-combine: horizontal;
+}}
+section.titlepage {{
+  text-align: center;
+  padding-{before}: 18%;
+}}
+section.titlepage h1 {{ font-size: 1.9em; text-align: center; margin-{after}: 1em; }}
+section.titlepage p {{ text-indent: 0; text-align: center; margin: 0.3em 0; }}
+section.titlepage p.publisher {{ font-family: {caption}; margin-{before}: 3em; }}
+section.titlepage p.rights, section.titlepage p.credits {{
+  font-family: {caption};
+  font-size: 0.8em;
+  color: #555;
+}}
+body.cover {{ margin: 0; padding: 0; text-align: center; }}
+body.cover img {{ max-width: 100%; max-height: 100vh; height: auto; }}
+nav ol {{ list-style: none; padding-{start}: 0; margin: 0; }}
+nav ol ol {{ padding-{start}: 1.5em; }}
+nav li {{ margin: 0.3em 0; }}
+nav a {{ text-decoration: none; color: inherit; }}
+nav h2 {{ margin-{before}: 0.5em; }}
+html.horizontal {{
+  writing-mode: horizontal-tb;
+  -epub-writing-mode: horizontal-tb;
+  -webkit-writing-mode: horizontal-tb;
+}}
+section.colophon {{ font-family: {caption}; font-size: 0.85em; }}
+section.colophon h2 {{ margin-top: 0.5em; }}
+section.colophon p {{ text-indent: 0; margin: 0.5em 0; }}
+pre.licence {{
+  font-family: {caption};
+  font-size: 0.8em;
+  line-height: 1.45;
+  white-space: pre-wrap;
+  overflow-wrap: break-word;
+}}
+""")
+    return "\n".join(line.rstrip() for line in "\n".join(out).splitlines() if line.strip()) + "\n"
+
+
+# -- XHTML ----------------------------------------------------------------------------------------
+def _xhtml(book: _Book, title: str, body: str, body_attrs: str = "", html_class: str = "") -> bytes:
+    lang = _attr(book.lang)
+    cls = f' class="{html_class}"' if html_class else ""
+    return (
+        _XML_DECL
+        + "<!DOCTYPE html>\n"
+        + f'<html xmlns="{_NS_XHTML}" xmlns:epub="{_NS_EPUB}" lang="{lang}" xml:lang="{lang}"{cls}>\n'
+        + "<head>\n"
+        + f"<title>{title}</title>\n"
+        + '<link rel="stylesheet" type="text/css" href="css/book.css"/>\n'
+        + "</head>\n"
+        + f"<body{body_attrs}>\n{body}</body>\n</html>\n"
+    ).encode("utf-8")
+
+
+class _Renderer:
+    """Blocks to XHTML, one method per block type (an unknown type raises)."""
+
+    BLOCKS = (Heading, Paragraph, Caption, ListBlock, Quote)
+
+    def __init__(self, book: _Book, images: dict[str, _Asset]):
+        self.book = book
+        self.images = images
+        self.count = 0
+
+    def render(self, block: Block) -> str:
+        method: Callable[[Block], str] | None = {
+            Heading: self.heading,
+            Paragraph: self.paragraph,
+            Caption: self.caption,
+            ListBlock: self.list,
+            Quote: self.quote,
+        }.get(type(block))  # type: ignore[assignment]
+        if method is None:
+            raise unknown_block("epub", block)
+        return method(block)
+
+    def heading(self, block: Heading) -> str:  # type: ignore[override]
+        self.count += 1
+        ident = f"h{self.count}"
+        level = min(max(block.level, 1), 3) + 1
+        self.book.headings.append((ident, block.level, block.text))
+        return f'<h{level} id="{ident}">{self.book.inline(block.text)}</h{level}>\n'
+
+    def paragraph(self, block: Paragraph) -> str:  # type: ignore[override]
+        b = self.book
+        runin = ""
+        if block.runin:
+            sep = "" if _CJK.search(block.runin[-1:]) or block.runin[-1:].isspace() else " "
+            runin = f'<strong class="runin">{b.inline(block.runin)}</strong>{sep}'
+        if block.role in ("epigraph", "lead", "signature", "note"):
+            etype = ' epub:type="epigraph"' if block.role == "epigraph" else ""
+            return f'<p class="{block.role}"{etype}>{runin}{b.inline(block.text)}</p>\n'
+        return f"<p>{runin}{b.inline(block.text)}</p>\n"
+
+    def caption(self, block: Caption) -> str:  # type: ignore[override]
+        b = self.book
+        img = ""
+        asset = self.images.get(block.image or "")
+        if asset is not None:
+            alt = block.alt if block.alt is not None else block.text
+            img = f'<img src="{_attr(asset.href)}" alt="{_attr(b.text(alt))}"/>\n'
+        credit = f'<small class="credit">{b.inline(block.credit)}</small>' if block.credit else ""
+        return f"<figure>\n{img}<figcaption>{b.inline(block.text)}{credit}</figcaption>\n</figure>\n"
+
+    def list(self, block: ListBlock) -> str:  # type: ignore[override]
+        tag = "ol" if block.ordered else "ul"
+        items = "".join(f"<li>{self.book.inline(item)}</li>\n" for item in block.items)
+        if not items:
+            return ""
+        return f"<{tag}>\n{items}</{tag}>\n"
+
+    def quote(self, block: Quote) -> str:  # type: ignore[override]
+        b = self.book
+        quote = f"<blockquote>\n<p>{b.inline(block.text)}</p>\n</blockquote>\n"
+        if not block.attribution:
+            return quote
+        dash = "——" if b.family != "en" else "— "
+        return (f'<figure class="quote">\n{quote}'
+                f"<figcaption>{dash}{b.inline(block.attribution)}</figcaption>\n</figure>\n")
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")
+
+
+def _display_date(book: _Book, value: str) -> str:
+    """The date as readers of this language write it (2020年3月26日 / 26 March 2020); the text
+    as given when it is not an ISO date."""
+    iso = _normalise_date(value)
+    if not iso or len(iso) < 10:
+        return value
+    day = dt.date.fromisoformat(iso[:10])
+    if book.family == "en":
+        return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"  # not strftime: locale-free
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _date_in_byline(meta) -> bool:
+    """Whether the byline already prints the date (the normaliser takes both from one line)."""
+    if not meta.byline or not meta.date:
+        return False
+    same_line = meta.lines.get("date") and meta.lines.get("date") == meta.lines.get("byline")
+    return bool(same_line) or meta.date[:10] in meta.byline
+
+
+def _text_page(book: _Book, renderer: _Renderer) -> bytes:
+    meta = book.meta
+    head = [f'<h1 id="title">{book.inline(meta.title)}</h1>\n']
+    if meta.subtitle:
+        head.append(f'<p class="subtitle">{book.inline(meta.subtitle)}</p>\n')
+    who = meta.byline or meta.author
+    if who:
+        head.append(f'<p class="byline">{book.inline(who)}</p>\n')
+    if meta.date and not _date_in_byline(meta):
+        iso = _normalise_date(meta.date)
+        shown = book.inline(_display_date(book, meta.date))
+        if iso:
+            shown = f'<time datetime="{_attr(iso)}">{shown}</time>'
+        head.append(f'<p class="dateline">{shown}</p>\n')
+    body = "".join(renderer.render(block) for block in book.document.blocks)
+    section = (
+        '<section epub:type="chapter" role="doc-chapter" aria-labelledby="title">\n'
+        f'<header class="article-head">\n{"".join(head)}</header>\n{body}</section>\n'
+    )
+    return _xhtml(book, book.plain(meta.title), section, ' epub:type="bodymatter"')
+
+
+def _title_page(book: _Book) -> bytes:
+    """The formal title page: title, subtitle, author (else the byline), date, publisher."""
+    meta = book.meta
+    parts = [f"<h1>{book.inline(meta.title)}</h1>\n"]
+    if meta.subtitle:
+        parts.append(f'<p class="subtitle">{book.inline(meta.subtitle)}</p>\n')
+    if meta.author:
+        parts.append(f'<p class="author">{book.inline(meta.author)}</p>\n')
+    elif meta.byline:
+        parts.append(f'<p class="byline">{book.inline(meta.byline)}</p>\n')
+    if meta.date:
+        parts.append(f'<p class="date">{book.inline(_display_date(book, meta.date))}</p>\n')
+    if meta.publisher or meta.source:
+        parts.append(f'<p class="publisher">{book.inline(meta.publisher or meta.source or "")}</p>\n')
+    if meta.credits:
+        credits = "<br/>".join(book.inline(c) for c in meta.credits)
+        parts.append(f'<p class="credits">{credits}</p>\n')
+    if meta.rights:
+        parts.append(f'<p class="rights">{book.inline(meta.rights)}</p>\n')
+    body = (f'<section class="titlepage" epub:type="titlepage" aria-label="{_attr(book.labels[2])}">\n'
+            f'{"".join(parts)}</section>\n')
+    return _xhtml(book, book.plain(meta.title), body, ' epub:type="frontmatter"')
+
+
+def _colophon_page(book: _Book, faceset: FaceSet) -> bytes:
+    """Back matter: rights, source, and the font licence, which must travel with embedded fonts.
+
+    Always horizontal: the licence is English prose set in lines."""
+    from pipeline.fonts import licence_notice, licence_summary
+
+    meta = book.meta
+    parts = [f"<h2>{book.plain(book.labels[5])}</h2>\n"]
+    if meta.rights:
+        parts.append(f'<p class="rights">{book.inline(meta.rights)}</p>\n')
+    if meta.source:
+        source = book.plain(meta.source)
+        if re.fullmatch(r"https?://[^\s<>\"]+", meta.source):
+            source = f'<a href="{_attr(meta.source)}">{source}</a>'
+        parts.append(f'<p class="source">{source}</p>\n')
+    made = f"Made with publish {book.options.version}. {licence_summary(faceset)}"
+    parts.append(f'<p class="made" lang="en" xml:lang="en">{escape(made)}</p>\n')
+    licence = escape(book.text(licence_notice()))
+    parts.append(f'<pre class="licence" lang="en" xml:lang="en">{licence}</pre>\n')
+    body = (f'<section class="colophon" epub:type="colophon" role="doc-colophon">\n'
+            f'{"".join(parts)}</section>\n')
+    return _xhtml(book, book.plain(book.labels[5]), body, ' epub:type="backmatter"',
+                  html_class="horizontal")
+
+
+def _cover_page(book: _Book, cover_href: str) -> bytes:
+    alt = _attr(book.text(book.meta.title))
+    body = (f'<section epub:type="cover" aria-label="{_attr(book.labels[1])}">\n'
+            f'<img src="{cover_href}" alt="{alt}" role="doc-cover"/>\n</section>\n')
+    return _xhtml(book, _attr(book.labels[1]), body, ' class="cover"')
+
+
+def _toc_tree(book: _Book) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """The table of contents: the title, then level-1 headings with their level-2 children."""
+    tree: list[tuple[str, str, list[tuple[str, str]]]] = [("text.xhtml#title", book.meta.title, [])]
+    for ident, level, text in book.headings:
+        href = f"text.xhtml#{ident}"
+        if level >= 2 and len(tree) > 1:
+            tree[-1][2].append((href, text))
+        else:
+            tree.append((href, text, []))
+    return tree
+
+
+def _nav_page(book: _Book) -> bytes:
+    items: list[str] = []
+    for href, text, children in _toc_tree(book):
+        sub = ""
+        if children:
+            sub = "\n<ol>\n" + "".join(
+                f'<li><a href="{h}">{book.plain(t)}</a></li>\n' for h, t in children) + "</ol>\n"
+        items.append(f'<li><a href="{href}">{book.plain(text)}</a>{sub}</li>\n')
+    contents, cover, titlepage, start, landmarks, _ = (_attr(x) for x in book.labels)
+    body = (
+        f'<nav epub:type="toc" role="doc-toc" id="toc">\n<h2>{contents}</h2>\n<ol>\n'
+        f'{"".join(items)}</ol>\n</nav>\n'
+        f'<nav epub:type="landmarks" id="landmarks" hidden="hidden">\n<h2>{landmarks}</h2>\n<ol>\n'
+        f'<li><a epub:type="cover" href="cover.xhtml">{cover}</a></li>\n'
+        f'<li><a epub:type="titlepage" href="title.xhtml">{titlepage}</a></li>\n'
+        f'<li><a epub:type="toc" href="nav.xhtml#toc">{contents}</a></li>\n'
+        f'<li><a epub:type="bodymatter" href="text.xhtml">{start}</a></li>\n'
+        "</ol>\n</nav>\n"
+    )
+    return _xhtml(book, contents, body, ' epub:type="frontmatter"')
+
+
+def _ncx(book: _Book, identifier: str) -> bytes:
+    points: list[str] = []
+    order = 0
+
+    def point(href: str, text: str, inner: str = "") -> str:
+        nonlocal order
+        order += 1
+        return (f'<navPoint id="np{order}" playOrder="{order}">'
+                f"<navLabel><text>{book.plain(text)}</text></navLabel>"
+                f'<content src="{href}"/>{inner}</navPoint>\n')
+
+    for href, text, children in _toc_tree(book):
+        head = point(href, text)
+        if children:
+            inner = "\n" + "".join(point(h, t) for h, t in children)
+            head = head[: -len("</navPoint>\n")] + inner + "</navPoint>\n"
+        points.append(head)
+    depth = 2 if any(c for _, _, c in _toc_tree(book)) else 1
+    return (
+        _XML_DECL
+        + '<ncx xmlns="http://www.daisy.org/z3986/2005/ncx/" version="2005-1" '
+        + f'xml:lang="{_attr(book.lang)}">\n'
+        + "<head>\n"
+        + f'<meta name="dtb:uid" content="{_attr(identifier)}"/>\n'
+        + f'<meta name="dtb:depth" content="{depth}"/>\n'
+        + '<meta name="dtb:totalPageCount" content="0"/>\n'
+        + '<meta name="dtb:maxPageNumber" content="0"/>\n'
+        + "</head>\n"
+        + f"<docTitle><text>{book.plain(book.meta.title)}</text></docTitle>\n"
+        + f'<navMap>\n{"".join(points)}</navMap>\n</ncx>\n'
+    ).encode("utf-8")
+
+
+# -- package document -----------------------------------------------------------------------------
+def _modified(epoch: int | None) -> str:
+    moment = (dt.datetime.fromtimestamp(epoch, dt.timezone.utc) if epoch is not None
+              else dt.datetime.now(dt.timezone.utc))
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _opf(book: _Book, identifier: str, assets: list[_Asset], has_images: bool) -> bytes:
+    meta = book.meta
+    m: list[str] = [
+        f'<dc:identifier id="pub-id">{escape(book.text(identifier))}</dc:identifier>',
+        f"<dc:title>{book.plain(meta.title)}</dc:title>",
+        f"<dc:language>{escape(book.lang)}</dc:language>",
+    ]
+    creator = meta.author  # a byline is a printed line (often a date), not a name
+    if creator:
+        m.append(f'<dc:creator id="creator">{book.plain(creator)}</dc:creator>')
+        m.append('<meta refines="#creator" property="role" scheme="marc:relators">aut</meta>')
+    if meta.editor:
+        m.append(f'<dc:contributor id="editor">{book.plain(meta.editor)}</dc:contributor>')
+        m.append('<meta refines="#editor" property="role" scheme="marc:relators">edt</meta>')
+    if meta.publisher:
+        m.append(f"<dc:publisher>{book.plain(meta.publisher)}</dc:publisher>")
+    date = _normalise_date(meta.date)
+    if date:
+        m.append(f"<dc:date>{escape(date)}</dc:date>")
+    if meta.rights:
+        m.append(f"<dc:rights>{book.plain(meta.rights)}</dc:rights>")
+    subjects = [s for s in ([meta.subject] if meta.subject else []) + list(meta.keywords) if s.strip()]
+    for subject in dict.fromkeys(subjects):
+        m.append(f"<dc:subject>{book.plain(subject)}</dc:subject>")
+    if meta.description:
+        m.append(f"<dc:description>{book.plain(meta.description)}</dc:description>")
+    if meta.source:
+        m.append(f"<dc:source>{book.plain(meta.source)}</dc:source>")
+    m.append(f'<meta property="dcterms:modified">{_modified(book.options.source_date_epoch)}</meta>')
+    m.append('<meta name="cover" content="cover-image"/>')
+    m.append(f'<meta name="generator" content="publish {_attr(book.options.version)}"/>')
+    # Accessibility: only what is true of every book this writer makes.
+    m.append('<meta property="schema:accessMode">textual</meta>')
+    m.append('<meta property="schema:accessMode">visual</meta>')  # the cover and any photos
+    m.append('<meta property="schema:accessModeSufficient">textual</meta>')
+    for feature in ("structuralNavigation", "tableOfContents", "readingOrder",
+                    "displayTransformability", "alternativeText"):
+        m.append(f'<meta property="schema:accessibilityFeature">{feature}</meta>')
+    m.append('<meta property="schema:accessibilityHazard">none</meta>')
+    summary = (
+        "Reflowable text with a table of contents, headings that mark each section and a single "
+        "logical reading order; readers may change the font, size and colours. The cover image "
+        + ("and every photograph have" if has_images else "has")
+        + " a text alternative. There are no flashing, motion or sound hazards."
+    )
+    if book.vertical:
+        summary += " The text is set vertically, read top to bottom and right to left."
+    m.append(f'<meta property="schema:accessibilitySummary">{escape(summary)}</meta>')
+
+    manifest = [
+        '<item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/>',
+        '<item id="ncx" href="toc.ncx" media-type="application/x-dtbncx+xml"/>',
+        '<item id="css" href="css/book.css" media-type="text/css"/>',
+        '<item id="cover" href="cover.xhtml" media-type="application/xhtml+xml"/>',
+        '<item id="titlepage" href="title.xhtml" media-type="application/xhtml+xml"/>',
+        '<item id="text" href="text.xhtml" media-type="application/xhtml+xml"/>',
+        '<item id="colophon" href="colophon.xhtml" media-type="application/xhtml+xml"/>',
+    ]
+    for a in assets:
+        props = f' properties="{a.properties}"' if a.properties else ""
+        manifest.append(f'<item id="{a.id}" href="{_attr(a.href)}" media-type="{a.media_type}"{props}/>')
+    ppd = ' page-progression-direction="rtl"' if book.vertical else ""
+    spine = (f'<spine toc="ncx"{ppd}>\n<itemref idref="cover"/>\n<itemref idref="titlepage"/>\n'
+             '<itemref idref="nav"/>\n<itemref idref="text"/>\n<itemref idref="colophon"/>\n</spine>\n')
+    lang = _attr(book.lang)
+    return (
+        _XML_DECL
+        + f'<package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="pub-id" '
+        f'xml:lang="{lang}">\n'
+        + '<metadata xmlns:dc="http://purl.org/dc/elements/1.1/">\n'
+        + "\n".join(m)
+        + "\n</metadata>\n<manifest>\n"
+        + "\n".join(manifest)
+        + "\n</manifest>\n"
+        + spine
+        + "</package>\n"
+    ).encode("utf-8")
+
+
+_CONTAINER = (
+    _XML_DECL
+    + '<container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">\n'
+    + "<rootfiles>\n"
+    + f'<rootfile full-path="{OEBPS}/content.opf" media-type="application/oebps-package+xml"/>\n'
+    + "</rootfiles>\n</container>\n"
+).encode("utf-8")
+
+
+# -- images ---------------------------------------------------------------------------------------
+def _sniff_image(data: bytes) -> tuple[str, str] | None:
+    """(extension, media type) of a core-media-type image, by its magic bytes."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png", "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpg", "image/jpeg"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "gif", "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp", "image/webp"
+    return None
+
+
+def _load_images(book: _Book) -> dict[str, _Asset]:
+    """Read the photos captions name, below ``base_dir`` only; a missing one is reported."""
+    base = (book.options.base_dir or Path.cwd()).resolve()
+    images: dict[str, _Asset] = {}
+    for block in book.document.blocks:
+        if not isinstance(block, Caption) or not block.image or block.image in images:
+            continue
+        path = (base / block.image).resolve()
+        if not path.is_relative_to(base):
+            book.options.warning(f"epub: image {block.image!r} is outside {base}; left out")
+            continue
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            book.options.warning(f"epub: image {block.image!r} cannot be read ({exc.strerror}); left out")
+            continue
+        kind = _sniff_image(data)
+        if kind is None:
+            book.options.warning(f"epub: image {block.image!r} is not PNG, JPEG, GIF or WebP; left out")
+            continue
+        n = len(images) + 1
+        images[block.image] = _Asset(f"images/photo-{n:03d}.{kind[0]}", kind[1], data, f"photo-{n:03d}")
+    return images
+
+
+# -- cover ----------------------------------------------------------------------------------------
+_NO_LINE_START = set("，。、；：！？）」』》〉】〕…—・·,.;:!?)]}%\u201d\u2019\u30fc")
+_NO_LINE_END = set("（「『《〈【〔([{\u201c\u2018")
+_COVER_SIZE = (1200, 1800)
+_INK, _PAPER, _RED, _GREY = (28, 28, 30), (246, 242, 233), (181, 40, 46), (95, 95, 100)
+
+
+def _wrap(text: str, fits: Callable[[str], bool], cjk: bool) -> list[str]:
+    """Greedy line breaking: by character for CJK (keeping closing punctuation off line
+    starts), by word otherwise."""
+    tokens = list(text) if cjk else re.findall(r"\S+\s*", text)
+    lines: list[str] = []
+    line = ""
+    for tok in tokens:
+        if not line or fits((line + tok).rstrip()):
+            line += tok
+            continue
+        if cjk and tok in _NO_LINE_START and len(line) > 1:
+            tok, line = line[-1] + tok, line[:-1]
+        elif cjk and line[-1] in _NO_LINE_END and len(line) > 1:
+            tok, line = line[-1] + tok, line[:-1]
+        lines.append(line.rstrip())
+        line = tok.lstrip() if not cjk else tok
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
+
+
+class _Pen:
+    """Draws text in the book's faces, switching to a fallback face for characters the main face
+    lacks (FaceSet.runs), so a title with a rare character is not drawn as tofu."""
+
+    def __init__(self, draw, faceset: FaceSet):
+        self.draw = draw
+        self.faceset = faceset
+        self._fonts: dict[tuple[str, int], object] = {}
+
+    def font(self, face: Face, size: int):
+        key = (face.sha256, size)
+        if key not in self._fonts:
+            from PIL import ImageFont
+
+            self._fonts[key] = ImageFont.truetype(io.BytesIO(face.data), size)
+        return self._fonts[key]
+
+    def _args(self, ttb: bool) -> dict:
+        return {"direction": "ttb", "features": ["vert"]} if ttb else {}
+
+    def length(self, text: str, face: Face, size: int, ttb: bool = False) -> float:
+        return sum(self.font(f, size).getlength(t, **self._args(ttb))
+                   for f, t in self.faceset.runs(text, face))
+
+    def text(self, xy: tuple[float, float], text: str, face: Face, size: int, fill, ttb: bool = False):
+        x, y = xy
+        for f, t in self.faceset.runs(text, face):
+            font = self.font(f, size)
+            if ttb:
+                self.draw.text((x, y), t, font=font, fill=fill, anchor="mt", **self._args(True))
+                y += font.getlength(t, **self._args(True))
+            else:
+                self.draw.text((x, y), t, font=font, fill=fill, anchor="ls")
+                x += font.getlength(t)
+
+
+def _cover_png(book: _Book, faceset: FaceSet) -> bytes:
+    """The cover: the title set in the book's heading face on paper, with a vermilion rule.
+
+    The vertical edition sets the title in columns from the right, like a traditional book."""
+    from PIL import Image, ImageDraw, features
+
+    width, height = _COVER_SIZE
+    img = Image.new("RGB", _COVER_SIZE, _PAPER)
+    pen = _Pen(ImageDraw.Draw(img), faceset)
+    meta = book.meta
+    title = " ".join(book.text(meta.title).split()) or "—"
+    cjk = book.family != "en"
+    who = " ".join(book.text(meta.author or "").split())
+    date = _display_date(book, meta.date) if meta.date else None
+    pub = " ".join(book.text(" ".join(x for x in (meta.publisher or meta.source, date) if x)).split())
+    heading, caption = faceset.heading, faceset.caption
+    if book.vertical and cjk and features.check("raqm"):
+        _cover_vertical(pen, faceset, title, who, pub)
+    else:
+        margin = 120
+        box_w = width - 2 * margin
+        size, lines = 132, [title]
+        while size > 40:
+            lines = _wrap(title, lambda s, n=size: pen.length(s, heading, n) <= box_w, cjk)
+            if len(lines) * size * 1.35 <= height * 0.45:
+                break
+            size -= 8
+        pen.draw.rectangle((margin, 300, margin + 160, 316), fill=_RED)
+        y = 380 + size
+        for line in lines[:12]:
+            pen.text((margin, y), line, heading, size, _INK)
+            y += int(size * 1.35)
+        y += 40
+        if meta.subtitle:
+            subtitle = " ".join(book.text(meta.subtitle).split())
+            for line in _wrap(subtitle, lambda s: pen.length(s, caption, 48) <= box_w, cjk)[:3]:
+                pen.text((margin, y), line, caption, 48, _GREY)
+                y += 68
+        foot = height - 170
+        for text in (who, pub):
+            if text:
+                line = _wrap(text, lambda s: pen.length(s, caption, 44) <= box_w, cjk)[0]
+                pen.text((margin, foot), line, caption, 44, _GREY)
+            foot += 70
+    pen.draw.rectangle((0, height - 24, width, height), fill=_RED)
+    out = io.BytesIO()
+    img.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def _cover_vertical(pen: _Pen, faceset: FaceSet, title: str, who: str, pub: str) -> None:
+    """Title in columns from the right edge (with the font's vertical forms), author beside it."""
+    width, height = _COVER_SIZE
+    top, bottom = 220, height - 260
+    heading, caption = faceset.heading, faceset.caption
+    size, cols = 128, [title]
+    while size > 40:
+        cols = _wrap(title, lambda s, n=size: pen.length(s, heading, n, ttb=True) <= bottom - top, True)
+        if len(cols) * size * 1.4 <= width * 0.6:
+            break
+        size -= 8
+    x = width - 170 - size // 2
+    pen.draw.rectangle((width - 120, top, width - 106, top + 200), fill=_RED)
+    for col in cols[:8]:
+        pen.text((x, top), col, heading, size, _INK, ttb=True)
+        x -= int(size * 1.4)
+    x -= 40
+    for text in (who, pub):
+        if text and x > 80:
+            col = _wrap(text, lambda s: pen.length(s, caption, 44, ttb=True) <= bottom - top - 300,
+                        True)[0]
+            pen.text((x, top + 300), col, caption, 44, _GREY, ttb=True)
+            x -= 80
+
+
+# -- the zip --------------------------------------------------------------------------------------
+def _zip(entries: list[tuple[str, bytes]], epoch: int | None) -> bytes:
+    """The container: ``mimetype`` first and stored, the rest deflated, fixed times and modes."""
+    if epoch is not None:
+        stamp = dt.datetime.fromtimestamp(max(epoch, 315532800), dt.timezone.utc)
+        date_time = (stamp.year, stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
+    else:
+        date_time = _ZIP_FLOOR
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in [("mimetype", b"application/epub+zip"), *entries]:
+            info = zipfile.ZipInfo(name, date_time=date_time)
+            info.create_system = 3
+            info.external_attr = 0o100644 << 16
+            info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
+            archive.writestr(info, data, compresslevel=9 if name != "mimetype" else None)
+    return buffer.getvalue()
+
+
+def _extra_chars(book: _Book) -> str:
+    """Characters this edition prints that the document does not hold (labels, the localised
+    date, corner brackets, the licence), so the font subsets and the cover have their glyphs."""
+    from pipeline.fonts import licence_notice
+
+    extra = "".join(book.labels) + "——「」『』— " + "".join(_MONTHS) + "年月日"
+    if book.meta.date:
+        extra += _display_date(book, book.meta.date)
+    extra += f"Made with publish {book.options.version}. " + licence_notice()
+    return "".join(sorted(set(extra)))
+
+
+class EpubWriter:
+    """EPUB 3 edition: valid, accessible, with embedded subset fonts; horizontal or vertical."""
+
+    name = "epub"
+    suffix = ".epub"
+    description = "EPUB 3 e-book with embedded fonts (horizontal, or vertical with --writing-mode)"
+
+    def missing_dependency(self) -> str | None:
+        import importlib.util
+
+        for module, dist in (("PIL", "Pillow"), ("fontTools", "fonttools")):
+            if importlib.util.find_spec(module) is None:
+                return dist
+        return None
+
+    def render(self, document: Document, options: RenderOptions) -> bytes:
+        from pipeline.fonts import describe_missing, faces_for
+
+        for block in document.blocks:  # refuse an unknown block before any expensive work
+            if type(block) not in _Renderer.BLOCKS:
+                raise unknown_block("epub", block)
+        book = _Book(document, options)
+        if book.vertical and book.family not in ("zh-Hant", "zh-Hans", "ja", "ko"):
+            options.warning(f"epub: vertical-rl is a CJK convention; this {book.lang} text is set sideways")
+        faceset = faces_for(document, options.settings, (options.charset or "") + _extra_chars(book))
+        for cp in faceset.missing:
+            options.warning(describe_missing(cp))
+        fonts = _choose_fonts(faceset, book)
+        images = _load_images(book)
+        renderer = _Renderer(book, images)
+        text_page = _text_page(book, renderer)  # fills book.headings for the nav and NCX
+        identifier = book_identifier(document)
+
+        try:
+            cover = _Asset("images/cover.png", "image/png", _cover_png(book, faceset), "cover-image",
+                           "cover-image")
+        except OSError as exc:  # a font Pillow cannot read: fail loudly, naming the cause
+            raise WriterError(f"epub writer: cannot draw the cover: {exc}") from None
+        assets = [*fonts.assets, cover, *images.values()]
+        prefix = OEBPS + "/"
+        entries: list[tuple[str, bytes]] = [
+            ("META-INF/container.xml", _CONTAINER),
+            (prefix + "content.opf", _opf(book, identifier, assets, bool(images))),
+            (prefix + "nav.xhtml", _nav_page(book)),
+            (prefix + "toc.ncx", _ncx(book, identifier)),
+            (prefix + "css/book.css", _stylesheet(book, fonts).encode("utf-8")),
+            (prefix + "cover.xhtml", _cover_page(book, cover.href)),
+            (prefix + "title.xhtml", _title_page(book)),
+            (prefix + "text.xhtml", text_page),
+            (prefix + "colophon.xhtml", _colophon_page(book, faceset)),
+        ]
+        entries += [(prefix + a.href, a.data) for a in assets]
+        return _zip(entries, options.source_date_epoch)

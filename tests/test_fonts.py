@@ -1,0 +1,336 @@
+"""Fonts: the right faces per language, subset exactly, TrueType for reportlab, reproducible,
+cached, and never failing on a character no face has."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from fontTools.pens.recordingPen import RecordingPen
+from fontTools.ttLib import TTFont
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipeline import fonts
+from pipeline.fonts import ALWAYS, FontError, describe_missing, faces_for
+from pipeline.model import Document, Heading, Meta, Paragraph
+from pipeline.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLE = ROOT / "source" / "article.txt"
+SAMPLE_TC = "骨角直說話與復甦，鹽田「四個堅持」為抗疫提供組織保證。Noto 123"
+SAMPLE_SC = "骨角直说话与复苏，盐田“四个坚持”为抗疫提供组织保证。Noto 123"
+
+
+def doc(text: str, lang: str, title: str = "標題") -> Document:
+    return Document(meta=Meta(title=title, lang=lang),
+                    blocks=(Heading(text=title), Paragraph(text=text)))
+
+
+def load(face: fonts.Face) -> TTFont:
+    return TTFont(io.BytesIO(face.data))
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("font-cache")
+
+
+@pytest.fixture(scope="module")
+def tc(cache: Path) -> fonts.FaceSet:
+    return faces_for(doc(SAMPLE_TC, "zh-Hant"), Settings(font_cache=str(cache)))
+
+
+@pytest.fixture(scope="module")
+def sc(cache: Path) -> fonts.FaceSet:
+    return faces_for(doc(SAMPLE_SC, "zh-Hans"), Settings(font_cache=str(cache)))
+
+
+@pytest.fixture(scope="module")
+def en(cache: Path) -> fonts.FaceSet:
+    return faces_for(doc("The quick brown fox — “naïve” café, 12 µs.", "en", "Title"),
+                     Settings(font_cache=str(cache)))
+
+
+def outline(face: fonts.Face, char: str) -> list:
+    font = load(face)
+    pen = RecordingPen()
+    font.getGlyphSet()[font.getBestCmap()[ord(char)]].draw(pen)
+    return pen.value
+
+
+def test_traditional_and_simplified_body_faces_draw_different_glyph_forms(tc, sc):
+    assert tc.body.family == "Noto Serif TC" and sc.body.family == "Noto Serif SC"
+    for char in "骨角":  # (直 happens to share one form in Noto Serif TC and SC)
+        assert outline(tc.body, char) != outline(sc.body, char), char
+    # the same face drawn twice is identical: the difference above is the glyph form
+    assert outline(tc.body, "骨") == outline(tc.body, "骨")
+
+
+@pytest.mark.parametrize("name", ["tc", "sc", "en"])
+def test_heading_face_is_bold_and_body_is_regular(name, request):
+    faces = request.getfixturevalue(name)
+    heading = load(faces.heading)
+    assert heading["OS/2"].usWeightClass >= 600
+    assert heading["OS/2"].fsSelection & (1 << 5)  # BOLD bit, so Word/browsers pair it as bold
+    assert faces.heading.weight >= 600 and faces.bold.weight >= 600
+    assert load(faces.body)["OS/2"].usWeightClass == 400
+    assert load(faces.caption)["OS/2"].usWeightClass == 400
+    # heavier strokes, not just a label: the bold "直"/"H" covers more ink than the regular one
+    char = "H" if name == "en" else "直"
+    assert _ink(faces.heading, char) > _ink(faces.caption, char) * 1.2
+
+
+def _ink(face: fonts.Face, char: str) -> float:
+    from fontTools.pens.areaPen import AreaPen
+
+    font = load(face)
+    pen = AreaPen(font.getGlyphSet())
+    font.getGlyphSet()[font.getBestCmap()[ord(char)]].draw(pen)
+    return abs(pen.value)
+
+
+def test_every_face_is_truetype_with_glyf_outlines(tc, sc, en):
+    for faces in (tc, sc, en):
+        for face in faces.all_faces():
+            font = load(face)
+            assert "glyf" in font and "CFF " not in font and "CFF2" not in font
+            assert "fvar" not in font and "gvar" not in font  # pinned to one weight
+
+
+def test_subset_covers_exactly_the_needed_characters(tc):
+    needed = {ord(c) for c in SAMPLE_TC + "標題"} | ALWAYS
+    for face in (tc.body, tc.heading, tc.caption):
+        cmap = set(load(face).getBestCmap())
+        assert cmap == set(face.codepoints)
+        assert {ord(c) for c in SAMPLE_TC + "標題"} <= cmap  # every document character
+        assert cmap <= needed  # and nothing else: no 龍 unless asked for
+        assert ord("龍") not in cmap
+        # the always-set: digits, ASCII, CJK punctuation, vertical presentation forms
+        for char in "0123456789AZaz。，、「」『』《》〈〉（）？！：；“”‘’—…·\ufe10\ufe19\ufe35\ufe43":
+            assert ord(char) in cmap, f"U+{ord(char):04X}"
+
+
+def test_vertical_text_features_and_metrics_are_kept(tc):
+    font = load(tc.body)
+    assert "vhea" in font and "vmtx" in font
+    gsub = {r.FeatureTag for r in font["GSUB"].table.FeatureList.FeatureRecord}
+    gpos = {r.FeatureTag for r in font["GPOS"].table.FeatureList.FeatureRecord}
+    assert {"vert", "vrt2"} <= gsub
+    assert {"kern", "palt", "halt", "vpal", "vhal"} <= gpos
+    # the vertical form of 「 is reachable through 'vert'
+    cmap = font.getBestCmap()
+    vert = {lookup_index for r in font["GSUB"].table.FeatureList.FeatureRecord
+            if r.FeatureTag == "vert" for lookup_index in r.Feature.LookupListIndex}
+    mapping = {}
+    for i in vert:
+        for sub in font["GSUB"].table.LookupList.Lookup[i].SubTable:
+            sub = getattr(sub, "ExtSubTable", sub)
+            mapping.update(getattr(sub, "mapping", {}))
+    assert cmap[ord("「")] in mapping
+
+
+def test_reportlab_registers_and_draws_every_face(tc, sc, en):
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont as RLTTFont
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    pdf = canvas.Canvas(buf)
+    for faces, text in ((tc, SAMPLE_TC), (sc, SAMPLE_SC), (en, "The quick brown fox")):
+        for face in faces.all_faces():
+            pdfmetrics.registerFont(RLTTFont(face.ps_name, io.BytesIO(face.data)))
+            pdf.setFont(face.ps_name, 12)
+            pdf.drawString(72, 720, text)
+            assert pdfmetrics.stringWidth(text, face.ps_name, 12) > 0
+    pdf.save()
+    assert buf.getvalue().startswith(b"%PDF")
+
+
+def test_subsets_made_at_different_times_are_byte_identical(tmp_path, monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    monkeypatch.setenv("PUBLISH_FONT_JOBS", "1")  # in this process, where the clock is patched
+    document = doc("時間骨直", "zh-Hant")
+    made = []
+    for n, now in enumerate((1_000_000_000.0, 1_900_000_000.0)):
+        fonts.clear_memo()
+        monkeypatch.setattr(time, "time", lambda now=now: now)
+        made.append(faces_for(document, Settings(font_cache=str(tmp_path / str(n)))))
+    first, second = made
+    for a, b in zip(first.all_faces(), second.all_faces(), strict=True):
+        assert a.data == b.data and a.ps_name == b.ps_name
+    # no face carries the build time: head.modified is the source font's, not "now"
+    source = TTFont(str(fonts._shipped("serif-tc").path), lazy=True)
+    assert load(first.body)["head"].modified == source["head"].modified
+
+
+def test_character_without_glyph_anywhere_is_reported_not_fatal(mixed):
+    text = "骨😀\U0010fffd直"
+    assert 0x1F600 in mixed.missing and 0x10FFFD in mixed.missing
+    assert ord("骨") not in mixed.missing
+    assert describe_missing(0x1F600) == "U+1F600 GRINNING FACE has no glyph"
+    assert "U+1F600 GRINNING FACE has no glyph" in mixed.missing_messages()
+    runs = mixed.runs(text, mixed.body)
+    assert "".join(t for _, t in runs) == text  # kept, not dropped
+
+
+def test_fallback_face_draws_what_the_primary_lacks(mixed):
+    # Hangul in a Chinese document comes from a fallback (Noto Sans KR);
+    # U+0F40 TIBETAN LETTER KA is in no shipped face: it stays with the body face and is reported.
+    assert ord("ཀ") in mixed.missing
+    hangul = [f for f in mixed.fallbacks if ord("한") in f.codepoints]
+    assert hangul and hangul[0].family == "Noto Sans KR" and hangul[0].role == "fallback"
+    runs = mixed.runs("骨한국ཀ", mixed.body)
+    assert [(f.family, t) for f, t in runs] == [
+        ("Noto Serif TC", "骨"), ("Noto Sans KR", "한국"), ("Noto Serif TC", "ཀ")]
+
+
+def test_describe_missing_names_unnamed_code_points():
+    assert describe_missing(0x20000) == "U+20000 CJK UNIFIED IDEOGRAPH-20000 has no glyph"
+    assert describe_missing(0x10FFFD) == "U+10FFFD <private use character> has no glyph"
+    assert describe_missing(0x0378).startswith("U+0378 <unassigned")
+
+
+def test_configured_font_file_missing_raises_font_error_naming_it(tmp_path):
+    missing = tmp_path / "nope" / "MyFont.ttf"
+    with pytest.raises(FontError, match=r"fonts\.body.*MyFont\.ttf.*does not exist"):
+        faces_for(doc("字", "zh-Hant"), Settings(fonts={"body": str(missing)}))
+
+
+def test_configured_file_that_is_not_a_font_raises_font_error(tmp_path):
+    junk = tmp_path / "junk.otf"
+    junk.write_text("not a font")
+    with pytest.raises(FontError, match="junk.otf.*not a TrueType/OpenType font"):
+        faces_for(doc("字", "zh-Hant"), Settings(fonts={"heading": str(junk)}))
+
+
+@pytest.fixture(scope="module")
+def collection(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small .ttc of two CFF fonts (SC then TC), like Debian's fonts-noto-cjk collections."""
+    from fontTools import subset
+    from fontTools.ttLib.ttCollection import TTCollection
+
+    members = []
+    for face_id in ("serif-sc", "serif-tc"):
+        options = subset.Options()
+        font = subset.load_font(str(fonts._shipped(face_id).path), options)
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(text="骨直字ab")
+        subsetter.subset(font)
+        members.append(font)
+    ttc = TTCollection()
+    ttc.fonts = members
+    path = tmp_path_factory.mktemp("ttc") / "Test-CJK.ttc"
+    ttc.save(str(path))
+    return path
+
+
+def test_configured_collection_font_is_used_and_converted(collection, cache, tc):
+    settings = Settings(fonts={"body": f"{collection}#1"}, font_cache=str(cache))
+    faces = faces_for(doc("骨直", "zh-Hant"), settings)
+    assert faces.body.family == "Noto Serif TC"
+    assert "glyf" in load(faces.body)
+    assert outline(faces.body, "骨") == outline(tc.body, "骨")  # index 1 is the TC font
+    with pytest.raises(FontError, match=r"collection of 2 fonts; index #5 does not exist"):
+        faces_for(doc("骨", "zh-Hant"), Settings(fonts={"body": f"{collection}#5"}))
+
+
+def test_second_build_uses_the_disk_cache(tmp_path):
+    document = doc("快取骨直", "zh-Hant")
+    settings = Settings(font_cache=str(tmp_path))
+    fonts.clear_memo()
+    before = fonts.STATS["subset"]
+    first = faces_for(document, settings)
+    assert fonts.STATS["subset"] > before
+    assert list((tmp_path / "subsets").glob("*.ttf"))
+    fonts.clear_memo()  # a new process: only the disk cache is left
+    made = fonts.STATS["subset"]
+    start = time.perf_counter()
+    second = faces_for(document, settings)
+    assert fonts.STATS["subset"] == made  # nothing subset again
+    assert time.perf_counter() - start < 0.5
+    assert [f.data for f in first.all_faces()] == [f.data for f in second.all_faces()]
+    # and within one process the three writers share one result
+    assert faces_for(document, settings) is second
+
+
+def test_damaged_cache_entry_is_rebuilt(tmp_path):
+    document = doc("損壞", "zh-Hant")
+    settings = Settings(font_cache=str(tmp_path))
+    fonts.clear_memo()
+    good = faces_for(document, settings).body.data
+    for entry in (tmp_path / "subsets").glob("*.ttf"):
+        entry.write_bytes(entry.read_bytes()[:1000])  # truncated, as by a full disk
+    fonts.clear_memo()
+    assert faces_for(document, settings).body.data == good
+
+
+def test_batch_charset_subsets_once_for_the_union(cache):
+    settings = Settings(font_cache=str(cache))
+    one = faces_for(doc("骨", "zh-Hant"), settings, charset="骨直龍")
+    two = faces_for(doc("龍", "zh-Hant"), settings, charset="骨直龍")
+    assert ord("龍") in one.body.codepoints and ord("直") in two.body.codepoints
+    assert one.body.data == two.body.data
+
+
+def test_language_groups():
+    assert fonts.language_group("zh-Hant") == "zh-Hant"
+    assert fonts.language_group("zh-hant-tw") == "zh-Hant"
+    assert fonts.language_group("zh-TW") == "zh-Hant"
+    assert fonts.language_group("zh-HK") == "zh-Hant"
+    assert fonts.language_group("zh-Hans") == "zh-Hans"
+    assert fonts.language_group("zh-CN") == "zh-Hans"
+    assert fonts.language_group("zh") == "zh-Hans"
+    assert fonts.language_group("en-GB") == "latin"
+    assert fonts.language_group("ja") == "ja"
+
+
+def test_licence_notice_ships_the_ofl():
+    text = fonts.licence_notice()
+    assert "SIL OPEN FONT LICENSE Version 1.1" in text
+    assert "Noto Serif TC" in text and "Adobe" in text
+    assert "Open Font License" in fonts.licence_summary()
+
+
+@pytest.mark.slow
+def test_two_processes_filling_one_cache_at_once(tmp_path):
+    code = ("import sys; from pipeline.fonts import faces_for; from pipeline.model import *;"
+            "from pipeline.settings import Settings;"
+            "d = Document(meta=Meta(title='同時', lang='zh-Hant'), blocks=(Paragraph(text='寫入'),));"
+            "f = faces_for(d, Settings(font_cache=sys.argv[1]));"
+            "sys.stdout.buffer.write(b''.join(x.data for x in f.all_faces()))")
+    env = {**os.environ, "PUBLISH_FONT_JOBS": "1"}
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE,
+                              env=env, cwd=ROOT) for _ in range(2)]
+    outs = [p.communicate()[0] for p in procs]
+    assert all(p.returncode == 0 for p in procs)
+    assert outs[0] == outs[1] and outs[0]
+    assert not list((tmp_path / "subsets").glob("*.tmp"))
+
+
+# runs(): random text, every character kept in order, each run drawn by a face that has it
+ALPHABET = "骨直鹽田說话한국あア abcé—“”「」\n\u200d\ufe0f\u0301😀ཀ\U00020000\U0010fffd"
+
+
+@pytest.fixture(scope="module")
+def mixed(cache: Path) -> fonts.FaceSet:
+    return faces_for(doc(ALPHABET, "zh-Hant"), Settings(font_cache=str(cache)))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(alphabet=st.sampled_from(ALPHABET), max_size=40))
+def test_runs_never_drop_characters(text, mixed):
+    for face in (mixed.body, mixed.heading, mixed.caption):
+        runs = mixed.runs(text, face)
+        assert "".join(t for _, t in runs) == text
+        assert all(t for _, t in runs)
+        for run_face, chunk in runs:
+            for ch in chunk:
+                cp = ord(ch)
+                assert (cp in run_face.codepoints or fonts._invisible(cp)
+                        or (cp in mixed.missing and run_face is face)), (f"U+{cp:04X}", run_face.family)
