@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -15,7 +16,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 import yaml
-from conftest import ROOT, require_tool
+from conftest import CASES, ROOT, require_tool
 
 from pipeline.model import Caption, Document, ListBlock, Meta, Paragraph
 from pipeline.settings import Settings
@@ -36,7 +37,6 @@ NS = {
     "wp": "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
 }
 EPOCH = 1700000000  # 2023-11-14T22:13:20Z
-CORPUS = Path("/work/shared/corpus")
 
 
 def w(name: str) -> str:
@@ -398,6 +398,19 @@ def test_fallback_face_is_named_on_its_run_and_embedded():
     assert hangul.family in families
 
 
+def test_each_subset_gets_its_own_family_name(sample_document):
+    """LibreOffice keeps embedded fonts for the whole session and the first of a name wins: two
+    articles with different subsets of one family must not share a family name."""
+    other = Document(meta=Meta(title="另一篇", lang="zh-Hant"), blocks=(Paragraph(text="完全不同的字。"),))
+
+    def body_family(data: bytes) -> str:
+        return Package(data).style("Normal").find("w:rPr/w:rFonts", NS).get(w("eastAsia"))
+
+    a, b = body_family(render(sample_document)), body_family(render(other))
+    assert a != b and a.rsplit(" ", 1)[0] == b.rsplit(" ", 1)[0] == faces(other).body.family
+    assert body_family(render(sample_document)) == a  # and stable
+
+
 def test_missing_glyph_is_reported():
     doc = Document(meta=Meta(title="標題", lang="zh-Hant"), blocks=(Paragraph(text="字\U000f0000字"),))
     warnings: list[str] = []
@@ -432,6 +445,19 @@ def test_document_order_styles_and_literal_text(sample_document, package):
         rpr = r.find("w:rPr", NS)
         if rpr is not None:
             assert {c.tag for c in rpr} <= {w("rStyle"), w("rFonts")}
+
+
+def test_byline_that_is_a_dateline_is_not_dated_twice(sample_document):
+    meta = replace(sample_document.meta, byline="2019-03-18 23:59聯合報 記者陳嘉寧", date="2019-03-18T23:59")
+    pkg = Package(render(replace(sample_document, meta=meta)))
+    assert body_paragraphs(pkg)[1] == ("Byline", "2019-03-18 23:59聯合報 記者陳嘉寧")
+
+
+def test_template_namespaces_are_tidied(package):
+    for part in ("word/document.xml", "word/header1.xml", "word/footer1.xml"):
+        blob = package.zip.read(part)
+        assert b"schemas.microsoft.com/office/mac" not in blob, part
+        assert b"mc:Ignorable" not in blob, part
 
 
 def test_control_characters_do_not_crash(sample_document):
@@ -557,8 +583,9 @@ def _latin_only_fontconfig(tmp: Path) -> dict[str, str]:
         encoding="utf-8",
     )
     env = dict(os.environ, FONTCONFIG_FILE=str(conf), HOME=str(tmp))
-    listed = subprocess.run(["fc-list", ":lang=zh", "family"], env=env, capture_output=True, text=True)
-    assert listed.stdout.strip() == "", "CJK fonts still visible to fontconfig"
+    if shutil.which("fc-list"):
+        listed = subprocess.run(["fc-list", ":lang=zh", "family"], env=env, capture_output=True, text=True)
+        assert listed.stdout.strip() == "", "CJK fonts still visible to fontconfig"
     return env
 
 
@@ -606,14 +633,15 @@ def test_libreoffice_uses_embedded_faces_without_system_cjk_fonts(tmp_path, samp
 
 
 def _corpus_documents() -> list[tuple[str, Document]]:
+    """The corpus articles (tests/cases/*/input.txt) as the normaliser makes them."""
     try:
         from pipeline.normalise import normalise_text
     except ImportError:
         pytest.skip("needs pipeline.normalise.normalise_text")
-    files = sorted(CORPUS.glob("*.txt"))
+    files = sorted(CASES.glob("*/input.txt"))
     if not files:
-        pytest.skip(f"no corpus at {CORPUS}")
-    return [(f.stem, normalise_text(f.read_text(encoding="utf-8")).document) for f in files]
+        pytest.skip(f"no corpus articles in {CASES}")
+    return [(f.parent.name, normalise_text(f.read_text(encoding="utf-8")).document) for f in files]
 
 
 @pytest.mark.slow
