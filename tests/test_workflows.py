@@ -182,8 +182,9 @@ def test_release_job_drafts_uploads_attests_then_publishes(release) -> None:
     assert "--draft" in steps(job)[draft]["run"] and "--verify-tag" in steps(job)[draft]["run"]
     assert "--draft=false" in steps(job)[publish]["run"]
     dist = steps(job)[download]["with"]["path"]
-    assert f"{dist}/*" in steps(job)[upload]["run"]
-    assert steps(job)[attest]["with"]["subject-path"] == f"{dist}/*"
+    shipped = [f"{dist}/*", "meta/build-environment.txt"]
+    assert steps(job)[upload]["run"].split()[4:6] == shipped
+    assert steps(job)[attest]["with"]["subject-path"].split() == shipped, "attest everything shipped"
 
 
 def test_build_job_tests_builds_reproducibly_checks_and_uploads(release) -> None:
@@ -195,7 +196,12 @@ def test_build_job_tests_builds_reproducibly_checks_and_uploads(release) -> None
     check = index_of(job, running("publish check"))
     upload = index_of(job, lambda s: uses(s, "actions/upload-artifact")
                       and (s.get("with") or {}).get("name") == "editions")
+    record = index_of(job, running("pip freeze"))
+    meta = index_of(job, lambda s: uses(s, "actions/upload-artifact")
+                    and (s.get("with") or {}).get("name") == "release-meta")
     assert tests < epoch < build < check < upload
+    assert build < record < meta
+    assert steps(job)[meta]["with"]["path"].split() == ["release-notes.md", "build-environment.txt"]
     assert '>> "$GITHUB_ENV"' in steps(job)[epoch]["run"]
     paths = steps(job)[upload]["with"]["path"].split()
     assert paths == [f"outputs/{g}" for g in EDITION_GLOBS]
@@ -269,3 +275,42 @@ def test_ci_uploads_the_editions_on_pushes() -> None:
     assert any(running("publish all")(s) for s in steps(job))
     assert any(uses(s, "actions/upload-artifact") and (s.get("with") or {}).get("name") == "editions"
                for s in steps(job))
+
+
+# --------------------------------------------------------------------------- versioning
+
+
+def project_version() -> str:
+    return re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text("utf-8"), re.M).group(1)
+
+
+def test_changelog_has_an_entry_for_the_version() -> None:
+    text = (ROOT / "CHANGELOG.md").read_text("utf-8")
+    assert re.search(rf"^## \[{re.escape(project_version())}\] - \d{{4}}-\d\d-\d\d$", text, re.M)
+
+
+def tag_check(tmp_path: Path, tag: str) -> subprocess.CompletedProcess:
+    """The release workflow's tag/changelog step, run with bash on a stand-in ``publish``."""
+    script = next(r for r in runs(load(RELEASE)["jobs"]["build"]) if "publish --version" in r)
+    fake = tmp_path / ".venv" / "bin" / "publish"
+    fake.parent.mkdir(parents=True)
+    fake.write_text(f"#!/bin/sh\necho 'publish, version {project_version()}'\n")
+    fake.chmod(0o755)
+    shutil.copy(ROOT / "CHANGELOG.md", tmp_path / "CHANGELOG.md")
+    return subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin", "TAG": tag}, timeout=60)
+
+
+def test_release_notes_are_the_changelog_entry_of_the_tag(tmp_path: Path) -> None:
+    run = tag_check(tmp_path, f"v{project_version()}")
+    assert run.returncode == 0, run.stdout + run.stderr
+    notes = (tmp_path / "release-notes.md").read_text("utf-8")
+    text = (ROOT / "CHANGELOG.md").read_text("utf-8")
+    entry = text.split(f"## [{project_version()}]", 1)[1].split("\n", 1)[1].split("\n## [", 1)[0]
+    assert notes.strip() == entry.strip() and notes.strip()
+
+
+def test_a_tag_that_is_not_the_version_is_refused(tmp_path: Path) -> None:
+    run = tag_check(tmp_path, "v99.0.0")
+    assert run.returncode == 1
+    assert "does not match the version" in run.stdout
