@@ -161,9 +161,14 @@ def test_subsets_made_at_different_times_are_byte_identical(tmp_path, monkeypatc
         fonts.clear_memo()
         monkeypatch.setattr(time, "time", lambda now=now: now)
         made.append(faces_for(document, Settings(font_cache=str(tmp_path / str(n)))))
-    first, second = made
-    for a, b in zip(first.all_faces(), second.all_faces(), strict=True):
-        assert a.data == b.data and a.ps_name == b.ps_name
+    # and made again by child processes, one weight each (the parallel cold path), on the real clock
+    monkeypatch.undo()
+    monkeypatch.setenv("PUBLISH_FONT_JOBS", "3")
+    fonts.clear_memo()
+    made.append(faces_for(document, Settings(font_cache=str(tmp_path / "parallel"))))
+    first, second, third = made
+    for a, b, c in zip(first.all_faces(), second.all_faces(), third.all_faces(), strict=True):
+        assert a.data == b.data == c.data and a.ps_name == b.ps_name == c.ps_name
     # no face carries the build time: head.modified is the source font's, not "now"
     source = TTFont(str(fonts._shipped("serif-tc").path), lazy=True)
     assert load(first.body)["head"].modified == source["head"].modified
@@ -270,12 +275,43 @@ def test_damaged_cache_entry_is_rebuilt(tmp_path):
     assert faces_for(document, settings).body.data == good
 
 
+def test_cache_is_pruned_to_its_size_limit(tmp_path, monkeypatch):
+    subsets = tmp_path / "subsets"
+    subsets.mkdir()
+    for n in range(5):  # 5 old entries of 1 MB
+        old = subsets / f"{n:064x}.ttf"
+        old.write_bytes(b"\0" * 2**20)
+        os.utime(old, (1_000_000 + n, 1_000_000 + n))
+    monkeypatch.setenv("PUBLISH_FONT_CACHE_MAX_MB", "3")
+    fonts.clear_memo()
+    faces = faces_for(doc("剪", "zh-Hant"), Settings(font_cache=str(tmp_path)))
+    left = sorted(p.name for p in subsets.glob("*.ttf"))
+    assert sum(p.stat().st_size for p in subsets.glob("*.ttf")) <= 3 * 2**20
+    assert f"{0:064x}.ttf" not in left  # the least recently used went first
+    assert faces.body.data  # and the build itself is unaffected
+
+
 def test_batch_charset_subsets_once_for_the_union(cache):
     settings = Settings(font_cache=str(cache))
     one = faces_for(doc("骨", "zh-Hant"), settings, charset="骨直龍")
     two = faces_for(doc("龍", "zh-Hant"), settings, charset="骨直龍")
     assert ord("龍") in one.body.codepoints and ord("直") in two.body.codepoints
     assert one.body.data == two.body.data
+
+
+def test_writers_adding_their_labels_share_one_subset(cache):
+    """PDF, EPUB and DOCX each add the labels they print; in one process that is one subsetting."""
+    settings = Settings(font_cache=str(cache))
+    document = doc("骨角", "zh-Hant")
+    base = faces_for(document, settings)
+    made = fonts.STATS["subset"]
+    pdf = faces_for(document, settings, charset="0123456789.•・—…·　")
+    epub = faces_for(document, settings, charset="目錄封面書名頁正文導覽版權與字型——「」『』年月日© Made with")
+    assert fonts.STATS["subset"] == made
+    assert [f.data for f in pdf.all_faces()] == [f.data for f in epub.all_faces()] == [
+        f.data for f in base.all_faces()]
+    assert pdf.fallbacks == () and pdf.missing == ()
+    assert ord("錄") in epub.body.codepoints
 
 
 def test_language_groups():
