@@ -122,16 +122,17 @@ def test_oracle_parser_reads_the_bold_label_form() -> None:
 
 
 def test_speed() -> None:
+    """Well under 50 ms for the article (CPU time, so other jobs on a shared machine do not count)."""
     data = YANTIAN.read_bytes()
     normalise_bytes(data)
-    best = min(_timed(normalise_bytes, data) for _ in range(3))
+    best = min(_timed(normalise_bytes, data) for _ in range(5))
     assert best < 0.05
 
 
 def _timed(fn, *args) -> float:  # noqa: ANN001
-    start = time.perf_counter()
+    start = time.process_time()
     fn(*args)
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
 # ------------------------------------------------------------------------------------ decoding
@@ -370,11 +371,12 @@ def test_title_repeats_dropped() -> None:
 
 
 def test_markup_inside_text_is_stripped_and_recorded() -> None:
-    doc = norm(f"A title for this\n\n<p>{LONG_EN}</p>\n\nThe &amp; sign and more words to make it a real paragraph.")
+    doc = norm(f"A title for this\n\n<p>{LONG_EN}</p>\n\n他寫道：<script>x</script> 與 &amp; 都要照印，這是很長的一句話。"
+               "\n\n&nbsp;")
     assert doc.blocks[0].text == LONG_EN
-    assert "&" in doc.blocks[1].text and "&amp;" not in doc.blocks[1].text
-    assert [d.text for d in doc.dropped if d.reason == "markup-residue"] == ["<p> </p>"] or \
-        {d.text for d in doc.dropped} >= {"<p>"} or any("<p>" in d.text for d in doc.dropped)
+    assert doc.blocks[1].text == "他寫道：<script>x</script> 與 &amp; 都要照印，這是很長的一句話。"
+    assert [(d.text, d.reason) for d in doc.dropped] == [
+        ("<p>", "markup-residue"), ("</p>", "markup-residue"), ("&nbsp;", "markup-residue")]
     assert entities("a&nbsp;b&#12288;c") == "a\xa0b\u3000c"
 
 
@@ -544,12 +546,14 @@ def _check_no_loss(text: str, quotes: str = "keep") -> None:
     except NormaliseError as exc:
         assert exc.problems in (["empty input"], ["no article text found"])
         return
-    source = entities(clean(text).text)
+    source = clean(text).text
     have = _fold(_all_output(result.document))
     want = _fold(source)
     missing = want - have
-    # "..." becomes "……": fold turns both into dots, so compare dots as at-least counts
     assert not missing, (missing, text)
+    from pipeline.yamlio import loads
+
+    assert loads(_dump(result.document)) == result.document  # schema-valid, round-trips
 
 
 _LINE = st.one_of(
@@ -570,3 +574,140 @@ def test_no_text_is_lost(lines: list[str], sep: str, quotes: str) -> None:
 @pytest.mark.parametrize("name", CASE_NAMES)
 def test_no_text_is_lost_in_corpus(name: str) -> None:
     _check_no_loss((CASES / name / "input.txt").read_text("utf-8"))
+
+
+# ------------------------------------------------------------------------------------ more layouts
+
+def test_page_title_with_site_name_before_headline() -> None:
+    doc = norm(f"血濺桃機 他把老婆丟下樓 | 聯合新聞網\n\nudn / 社會\n\n血濺桃機 他把老婆丟下樓\n\n{LONG_ZH}")
+    assert doc.meta.title == "血濺桃機 他把老婆丟下樓"
+    assert reasons(doc)["血濺桃機 他把老婆丟下樓 | 聯合新聞網"] == "title-repeat"
+
+
+def test_short_section_labels_before_title() -> None:
+    doc = norm(f"CNN\n\nWorld\n\nMassive floods displace thousands in Kenya\n\n{LONG_EN}\n\n{LONG_EN2}")
+    assert doc.meta.title == "Massive floods displace thousands in Kenya"
+    assert reasons(doc) == {"CNN": "navigation", "World": "navigation"}
+
+
+def test_date_line_inside_the_body_is_a_heading() -> None:
+    doc = norm(f"標題在這裡喔\n\n2019-03-18 23:59\n\n{LONG_ZH}\n\n2019年3月17日\n\n{LONG_ZH2}")
+    assert doc.meta.date == "2019-03-18T23:59"
+    assert kinds(doc) == "TPHP" and doc.blocks[1].text == "2019年3月17日"
+
+
+def test_dateline_line_joins_its_paragraph() -> None:
+    doc = norm(f"A title line\n\nNairobi, Kenya CNN —\n\n{LONG_EN}\n\n{LONG_EN2}")
+    assert kinds(doc) == "TPP"
+    assert doc.blocks[0].text.startswith("Nairobi, Kenya CNN — President") and doc.blocks[0].lines == (3, 5)
+
+
+def test_photo_credit_line_makes_the_line_above_a_caption() -> None:
+    doc = norm(f"A title line\n\n{LONG_EN}\n\nResidents wade through floodwaters in Nairobi on May 6.\n\n"
+               f"Tony Karumba/AFP/Getty Images\n\n{LONG_EN2}")
+    cap = doc.blocks[1]
+    assert isinstance(cap, Caption) and cap.credit == "Tony Karumba/AFP/Getty Images" and cap.lines == (5, 7)
+
+
+def test_link_after_a_related_label_is_dropped() -> None:
+    doc = norm(f"A title line\n\n{LONG_EN}\n\nRelated article\n\nKenya's president declares national disaster\n\n"
+               f"{LONG_EN2}")
+    assert kinds(doc) == "TPP"
+    assert reasons(doc)["Kenya's president declares national disaster"] == "related-list"
+
+
+def test_arrow_links_and_single_level_crumbs() -> None:
+    assert furniture("►你的台電帳單看懂了嗎？") == "promotion"
+    assert furniture("> 生活") == "navigation"
+    assert furniture("讀者迴響") == "comment-widget"
+
+
+def test_english_question_heading_and_no_english_runins() -> None:
+    doc = norm(f"A title line\n\n{LONG_EN}\n\nWhat comes next?\n\nMr. Smith said no. {LONG_EN}\n\n"
+               f"Mr. Jones said yes. {LONG_EN2}")
+    assert kinds(doc) == "TPHPP"
+    assert all(getattr(b, "runin", None) is None for b in doc.blocks)
+
+
+def test_english_name_line_and_deck() -> None:
+    doc = norm("Heatwave pushes European power prices to record highs\n\n"
+               "Electricity costs soar as demand for air conditioning peaks and rivers run warm\n\n"
+               f"Jane Smith in Paris\n\nTue 14 Jun 2022 13.45 BST\n\n{LONG_EN}\n\n{LONG_EN2}")
+    assert kinds(doc) == "TSPP"
+    assert doc.meta.author == "Jane Smith" and doc.meta.date == "2022-06-14T13:45"
+
+
+def test_epigraph_needs_a_short_unquoted_motto() -> None:
+    doc = norm(f"標題在這裡喔\n\n{LONG_ZH}\n\n民眾怨聲載道\n\n不少民眾抱怨，「連電梯都停了」。\n\n{LONG_ZH2}")
+    assert all(getattr(b, "role", None) is None for b in doc.blocks)
+
+
+def test_short_lines_after_the_article_are_dropped() -> None:
+    doc = norm(f"標題在這裡喔\n\n{LONG_ZH}\n\n{LONG_ZH2}\n\n記者會明天舉行。\n\n熱門新聞\n\n擠成人肉沙丁魚！\n\n颱風假怎麼放？")
+    assert kinds(doc) == "TPPP"
+    assert reasons(doc)["擠成人肉沙丁魚！"] == "related-list"
+
+
+def test_hard_wrapped_chinese_rejoined_without_spaces() -> None:
+    body = LONG_ZH * 3
+    lines = [body[i:i + 30] for i in range(0, len(body), 30)]
+    doc = norm("標題在這裡喔\n\n" + "\n".join(lines) + "\n\n" + LONG_ZH2)
+    assert kinds(doc) == "TPP"
+    assert doc.blocks[0].text == body and len(doc.blocks[0].lines) == len(lines)
+
+
+def test_punctuation_next_to_digits_in_chinese() -> None:
+    rep = Repairs()
+    assert repair_punctuation("数据显示,5月份,城市上涨0.2%,农村", rep) == "数据显示，5月份，城市上涨0.2%，农村"
+    assert repair_punctuation("中文, English words", Repairs()) == "中文, English words"
+
+
+def test_three_unterminated_english_lines_between_paragraphs_are_a_list() -> None:
+    doc = norm(f"A title line\n\n{LONG_EN}\n\nclean drinking water for families\n\ntemporary shelter in schools\n\n"
+               f"medical teams to prevent cholera\n\n{LONG_EN2}")
+    assert kinds(doc) == "TPLP" and len(doc.blocks[1].items) == 3
+
+
+def test_credit_line_after_caption_nyt_style() -> None:
+    doc = norm(f"A title line\n\n{LONG_EN}\n\nImage\n\nPresident Biden at the White House on Monday.\n\n"
+               f"Credit...Doug Mills/The New York Times\n\n{LONG_EN2}")
+    assert kinds(doc) == "TPCP" and doc.blocks[1].credit == "Credit...Doug Mills/The New York Times"
+
+
+def test_cna_style_update_line_and_dated_editor_credit() -> None:
+    doc = norm(f"中央社\n\n蔡總統：堅守民主價值 台灣不會屈服\n\n2019/03/18 20:30（3/18 21:05 更新）\n\n"
+               f"（中央社記者王小明台北18日電）{LONG_ZH}\n\n{LONG_ZH2}\n\n（編輯：李大華）1080318")
+    assert doc.meta.date == "2019-03-18T20:30" and doc.meta.editor == "李大華"
+    assert kinds(doc) == "TPP"
+
+
+def test_original_headline_and_prefixed_tags() -> None:
+    doc = norm(f"两会代表建议延长产假至一年\n\n原标题：全国人大代表：建议将产假延长至一年\n\n{LONG_ZH}\n\n文章关键词：两会 产假")
+    assert reasons(doc) == {"原标题：全国人大代表：建议将产假延长至一年": "title-repeat", "文章关键词：两会 产假": "tags"}
+    assert doc.meta.keywords == ("两会", "产假")
+
+
+def test_name_place_byline_without_reporter_word() -> None:
+    b = byline("中國時報 王小明／台北報導")
+    assert b is not None and b.author == "王小明"
+
+
+@pytest.mark.parametrize("name", CASE_NAMES)
+def test_output_is_valid_yaml_form(name: str) -> None:
+    """Every reason/role is one the model allows, and the YAML form round-trips through the loader."""
+    from pipeline.model import DROP_REASONS, PARAGRAPH_ROLES
+    from pipeline.yamlio import loads
+
+    doc = normalise_bytes((CASES / name / "input.txt").read_bytes()).document
+    assert {d.reason for d in doc.dropped} <= set(DROP_REASONS)
+    assert {b.role for b in doc.blocks if isinstance(b, Paragraph) and b.role} <= set(PARAGRAPH_ROLES)
+    assert loads(_dump(doc), name) == doc
+
+
+def test_more_site_conventions() -> None:
+    assert split_credit("蔡總統出席活動。中央社記者王小明攝 108年3月18日") == (
+        "蔡總統出席活動。", "中央社記者王小明攝 108年3月18日")
+    assert date_only("Mar 10 Fri 2017 22:10") == "2017-03-10T22:10"
+    assert furniture("最HOT話題在這！想跟上時事，快點我加入TVBS新聞LINE好友！") == "promotion"
+    assert furniture("全站分類：休閒旅遊") == "navigation"
+    assert furniture("不用抽 不用搶 現在用APP看新聞 保證天天中獎") == "promotion"

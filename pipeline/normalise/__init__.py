@@ -96,6 +96,7 @@ def normalise_text(text: str, *, lang: str | None = None, quotes: str = "keep", 
         return value
 
     blocks: list[Block] = []
+    list_open = False  # the last kept block is a list that a list item may continue
     for u in analysis.units:
         label = u.kind
         if u.kind == "drop":
@@ -105,6 +106,8 @@ def normalise_text(text: str, *, lang: str | None = None, quotes: str = "keep", 
             label = f"meta {u.reason}"
         elif u.kind == "title":
             label = "title"
+        elif u.kind == "joined":
+            label = "joined"
         elif u.kind == "heading":
             blocks.append(Heading(text=repair(u.line, u.text, spaces=False), level=u.level, lines=u.lines))
             label = f"heading {u.level}"
@@ -115,16 +118,20 @@ def normalise_text(text: str, *, lang: str | None = None, quotes: str = "keep", 
         elif u.kind == "list":
             item = repair(u.line, u.text, spaces=True)
             last = blocks[-1] if blocks else None
-            if isinstance(last, ListBlock) and last.ordered == u.ordered and _adjacent_list(analysis.units, u):
-                blocks[-1] = ListBlock(items=last.items + (item,), ordered=u.ordered, lines=last.lines + u.lines)
+            if isinstance(last, ListBlock) and last.ordered == u.ordered and list_open:
+                blocks[-1] = ListBlock(items=last.items + (item,), ordered=u.ordered,
+                                       lines=last.lines + u.lines)
             else:
                 blocks.append(ListBlock(items=(item,), ordered=u.ordered, lines=u.lines))
             label = "list item"
+            list_open = True
         elif u.kind == "paragraph":
             runin = repair(u.line, u.runin, spaces=True) if u.runin else None
             blocks.append(Paragraph(text=repair(u.line, u.text, spaces=True), runin=runin, role=u.role,
                                     lines=u.lines))
             label = "paragraph" + (f" {u.role}" if u.role else "") + (" runin" if u.runin else "")
+        if u.kind in ("paragraph", "heading", "caption"):
+            list_open = False
         for removed in u.removed if u.kind != "drop" else ():
             dropped.append(Dropped(line=u.line, text=removed, reason="markup-residue"))
         decisions.append(Decision(u.line, u.text, label, u.rule))
@@ -166,17 +173,6 @@ def normalise_text(text: str, *, lang: str | None = None, quotes: str = "keep", 
     decisions.sort(key=lambda d: d.line)
     document = Document(meta=meta, blocks=tuple(blocks), dropped=tuple(dropped))
     return Result(document=document, decisions=decisions, repairs=repairs, encoding="str")
-
-
-def _adjacent_list(units: list, u) -> bool:  # noqa: ANN001 - internal helper
-    """A list item continues the previous list unless a kept block came between them."""
-    i = units.index(u)
-    for v in reversed(units[:i]):
-        if v.kind == "list":
-            return True
-        if v.kind in ("paragraph", "heading", "caption"):
-            return False
-    return False
 
 
 def _first_words(blocks: list[Block]) -> str:

@@ -11,11 +11,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-#: C0 controls except tab/LF/CR, DEL, C1 controls, noncharacters U+FFFE/U+FFFF (XML-illegal or junk).
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
-#: invisible junk a scrape leaves: ZWSP, word joiner, BOM inside text, soft hyphen, Mongolian vowel sep.
-_ZERO_WIDTH = re.compile("[\u200b\u2060\ufeff\u00ad\u180e]")
-_JUNK = re.compile(f"{_CONTROL.pattern[:-1]}{_ZERO_WIDTH.pattern[1:]}")
+#: C0 controls except tab/LF/CR, DEL, C1 controls, noncharacters U+FFFE/U+FFFF (XML-illegal or junk),
+#: and invisible junk a scrape leaves: ZWSP, word joiner, BOM inside text, soft hyphen, Mongolian vowel
+#: separator. Bidi controls and ZWJ/ZWNJ (emoji sequences, Persian) are kept.
+_JUNK = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\u200b\u2060\ufeff\u00ad\u180e]")
 _C1 = re.compile("[\x80-\x9f]")
 #: whitespace that is not a line break (tabs, NBSP, ideographic space ...), collapsed inside lines.
 _SPACES = re.compile(r"[^\S\n]+")

@@ -87,7 +87,8 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
         try:
             return data.decode(codec), codec
         except UnicodeDecodeError as exc:
-            raise NormaliseError([f"cannot decode as {encoding}: invalid bytes at byte {exc.start}"]) from None
+            raise NormaliseError(
+                [f"cannot decode as {encoding}: invalid bytes at byte {exc.start}"]) from None
     body, bom = _strip_bom(data)
     if bom:
         try:

@@ -7,6 +7,7 @@ also in normal use in the other script are listed (so 后/後, 干/幹, 里/裡 
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 #: simplified/traditional pairs of frequent characters ("ST" per item).
 _PAIRS = (
@@ -105,8 +106,9 @@ def detect(text: str) -> str:
     if hangul > han and hangul * 2 > latin:
         return "ko"
     if han and han * 3 >= latin:
-        simp = sum(1 for ch in text if ch in SIMPLIFIED)
-        trad = sum(1 for ch in text if ch in TRADITIONAL)
+        counts = Counter(text)
+        simp = sum(n for ch, n in counts.items() if ch in SIMPLIFIED)
+        trad = sum(n for ch, n in counts.items() if ch in TRADITIONAL)
         if trad > simp:
             return "zh-Hant"
         if simp > trad:

@@ -15,16 +15,23 @@ CJK_PUNCT = r"\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65\
 CURLY = r"\u201c\u201d\u2018\u2019"
 _CTX = f"[{HAN}{CJK_PUNCT}{CURLY}]"
 _HAN_RE = f"[{HAN}]"
+_HAN_ANY = re.compile(_HAN_RE)
 
 FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(": "（", ")": "）"}
 
-# mark with Han on the left and Chinese context (or line end) on the right, or the mirror image;
-# one optional space on the right side is swallowed (a scrape often puts one after the mark).
-_MARK_LEFT = re.compile(f"(?<={_HAN_RE})([,:;?!])(?: (?={_HAN_RE})|(?={_CTX})|$)")
-_MARK_RIGHT = re.compile(f"(?<={_CTX})([,:;?!])(?= ?{_HAN_RE})")
+# a mark with a Han character on one side is Chinese punctuation, whatever is on the other side
+# (``显示,5月份``, ``0.2%,农村``), except a Latin word after a space (``中文, English``); one space
+# after the mark is swallowed (a scrape often puts one there).
+_MARK_LEFT = re.compile(f"(?<={_HAN_RE})([,:;?!])(?: (?={_HAN_RE})|(?! [A-Za-z]))")
+_MARK_RIGHT = re.compile(f"(?<=[^\\s])([,:;?!])(?= ?{_HAN_RE})")
 _ELLIPSIS = re.compile(f"(?<={_CTX})\\.{{3,6}}|\\.{{3,6}}(?={_CTX})")
 _DASH = re.compile(f"(?<={_CTX})-{{2,3}}|-{{2,3}}(?={_HAN_RE})")
 _INNER_SPACE = re.compile(f"(?<={_CTX}) +(?={_CTX})")
+
+
+#: URLs, HTML entities and tags: never repaired (``?a=b``, ``&amp;``, ``<a href=x>``)
+_PROTECT = re.compile(r"(?:https?|ftp)://[^\s\u3000-\u303f\uff01-\uff5e]+|www\.[^\s\u3000-\u303f\uff01-\uff5e]+"
+                      r"|&(?:[A-Za-z]{2,8}|#\d{1,7}|#x[0-9A-Fa-f]{1,6});|</?[A-Za-z][^<>]{0,200}>")
 
 
 class Repairs:
@@ -53,8 +60,8 @@ def _parens(text: str, rep: Repairs) -> str:
             inner = text[j + 1: i]
             before = text[j - 1] if j else ""
             after = text[i + 1] if i + 1 < len(text) else ""
-            han_inside = re.search(_HAN_RE, inner) is not None
-            han_outside = re.match(_HAN_RE, before) is not None or re.match(_HAN_RE, after) is not None
+            han_inside = _HAN_ANY.search(inner) is not None
+            han_outside = _HAN_ANY.match(before) is not None or _HAN_ANY.match(after) is not None
             if han_inside or han_outside:
                 if "://" in inner:
                     continue
@@ -65,7 +72,7 @@ def _parens(text: str, rep: Repairs) -> str:
 
 def repair_punctuation(text: str, rep: Repairs) -> str:
     """ASCII , : ; ? ! ( ) ... -- in Chinese context to their full-width forms."""
-    if not re.search(_HAN_RE, text):
+    if not _HAN_ANY.search(text) or "\x00" in text:
         return text
 
     def mark(m: re.Match[str]) -> str:
@@ -80,8 +87,7 @@ def repair_punctuation(text: str, rep: Repairs) -> str:
         urls.append(m.group(0))
         return f"\x00{len(urls) - 1}\x00"
 
-    text = re.sub(r"(?:https?|ftp)://[^\s\u3000-\u303f\uff01-\uff5e]+|www\.[^\s\u3000-\u303f\uff01-\uff5e]+",
-                  mask, text)
+    text = _PROTECT.sub(mask, text)
     for _ in range(2):  # runs like ",," and "?!" need a second pass
         text = _MARK_LEFT.sub(mark, text)
         text = _MARK_RIGHT.sub(mark, text)
@@ -112,13 +118,12 @@ def remove_inner_spaces(text: str, rep: Repairs) -> str:
     return _INNER_SPACE.sub(sub, text)
 
 
-_CORNER = {"\u201c": "「", "\u201d": "」", "\u2018": "『", "\u2019": "』"}
 _SINGLE = re.compile("\u2018(?=[^\u2019]*\u2019)[^\u2019]*\u2019")
 
 
 def corner_quotes(text: str, rep: Repairs) -> str:
     """“”→「」 always; ‘’→『』 only for a pair holding Han text (so English apostrophes stay)."""
-    if not re.search(_HAN_RE, text):
+    if not _HAN_ANY.search(text):
         return text
     out = text
     if "\u201c" in out or "\u201d" in out:
@@ -128,7 +133,7 @@ def corner_quotes(text: str, rep: Repairs) -> str:
 
     def single(m: re.Match[str]) -> str:
         inner = m.group(0)
-        if not re.search(_HAN_RE, inner):
+        if not _HAN_ANY.search(inner):
             return inner
         rep.add("‘’ → 『』", "corner-quotes", inner[:14])
         return "『" + inner[1:-1] + "』"

@@ -18,15 +18,17 @@ from pipeline.normalise.units import _BULLET, Unit, terminated
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 _LATIN = re.compile(r"[A-Za-z]")
-_CAP = r"(?:[A-Z][a-z'’-]+|[A-Z]\.)"
+_CAP = r"(?:[A-Z][a-z'’-]+|[A-Z][A-Z'’-]+|[A-Z]\.)"
 _NAME_LINE = re.compile(
-    rf"^(?:by\s+)?({_CAP}(?:\s+(?:{_CAP}|van|von|de|al|bin)){{1,3}}(?:\s*(?:,|and|&)\s*{_CAP}(?:\s+{_CAP}){{1,3}})*)"
+    rf"^(?:[Bb][Yy]\s+)?({_CAP}(?:\s+(?:{_CAP}|van|von|de|al|bin)){{1,3}}(?:\s*(?:,|and|&)\s*{_CAP}(?:\s+{_CAP}){{1,3}})*)"
     r"(?:\s+(?:in|at)\s+[A-Z][\w .'-]{1,30}|,?\s+[\w ]{0,30}(?:correspondent|editor|reporter|writer|"
-    r"journalist|columnist))?$", re.I)
+    r"journalist|columnist))?$")
+_NOT_A_NAME = re.compile(r"\b(?:News|Live|Updates?|Opinion|Analysis|Breaking|Video|World|Politics|Business|"
+                         r"Sports?|Technology|Science|Health|Culture|Home|Menu|Section|Edition|Report|Review)\b")
 _TICKER_TIME = re.compile(r"(?:^|\s)\d{1,2}:\d{2}$")
 _TAG_SEP = re.compile(r"\s*[﹒·・•|｜]\s*")
-_TAG_PREFIX = re.compile(r"^(?:tags?|topics?|keywords?|標籤|标签|關鍵字|关键字|關鍵詞|关键词|相關標籤|相关标签)\s*[:：]\s*",
-                         re.I)
+_TAG_PREFIX = re.compile(r"^(?:文章|相關|相关)?(?:tags?|topics?|keywords?|標籤|标签|關鍵字|关键字|"
+                         r"關鍵詞|关键词|相關標籤|相关标签)\s*[:：]\s*", re.I)
 _SENT_END = re.compile(r"[。！？!?]|\.(?=\s|$)")
 
 
@@ -42,15 +44,16 @@ class Analysis:
     keywords: list[str] = field(default_factory=list)
 
 
+def _zhline(text: str, zh: bool) -> bool:
+    """Judge this line by Chinese measures (a Chinese document, and not mostly Latin letters)."""
+    return zh and len(_HAN.findall(text)) >= len(_LATIN.findall(text))
+
+
 def _size(u: Unit, zh: bool) -> int:
-    """Length in the language's natural unit: characters for Chinese, words for English."""
-    if zh and _HAN.search(u.text):
+    """Length in the line's natural unit: characters for Chinese, words for English."""
+    if _zhline(u.text, zh):
         return len(re.sub(r"\s", "", u.text))
     return len(u.text.split())
-
-
-def _han_heavy(text: str) -> bool:
-    return len(_HAN.findall(text)) * 2 >= len(re.sub(r"\s", "", text))
 
 
 def _norm(text: str) -> str:
@@ -70,8 +73,7 @@ class Classifier:
         return _size(u, self.zh)
 
     def zhline(self, u: Unit) -> bool:
-        """Judge this line by Chinese measures (a Chinese document, and not mostly Latin words)."""
-        return self.zh and len(_HAN.findall(u.text)) >= len(_LATIN.findall(u.text))
+        return _zhline(u.text, self.zh)
 
     def strong(self, u: Unit) -> bool:
         """A real body paragraph: ends a sentence and is long."""
@@ -80,7 +82,10 @@ class Classifier:
         return self.size(u) >= (25 if self.zhline(u) else 10)
 
     def heading_like(self, u: Unit) -> bool:
-        """Short, no final punctuation: a heading candidate."""
+        """Short, no final punctuation (or an English question): a heading candidate."""
+        if u.kind == "P" and not self.zhline(u) and u.text.endswith("?") and self.size(u) <= 8 \
+                and len(_SENT_END.findall(u.text)) == 1 and u.text[:1].isupper():
+            return True
         if u.kind != "U":
             return False
         t = u.text
@@ -102,10 +107,12 @@ class Classifier:
     def run(self) -> Analysis:
         self.markup_pass()
         self.furniture_pass()
-        self.meta_pass()
+        early = [i for i, u in enumerate(self.u) if self.strong(u)]
+        self.meta_pass(early[0] if early else len(self.u))
         body = [i for i, u in enumerate(self.u) if self.strong(u)]
         first_body = body[0] if body else len(self.u)
-        last_body = body[-1] if body else -1
+        # no real paragraph at all: then nothing is "after the article" either
+        last_body = body[-1] if body else len(self.u)
         title_i = self.title_pass(first_body)
         self.head_pass(title_i)
         tail = self.tail_pass(last_body)
@@ -113,17 +120,20 @@ class Classifier:
         return self.a
 
     def markup_pass(self) -> None:
+        """Tags a scrape left at a line's edges (``<table> 標題``, ``/<table>``) are residue; tags and
+        entities inside a sentence are the author's text and stay literal."""
         for u in self.u:
-            text = lexicon.entities(u.text)
-            stripped, tags = lexicon.markup(text)
-            if tags:
-                u.had_markup = True
+            stripped, tags = lexicon.markup(lexicon.entities(u.text))
+            if tags or stripped != u.text:
                 if not re.search(r"\w", stripped):
-                    u.decide("drop", "HTML tag residue", "markup-residue")
+                    u.had_markup = True
+                    u.decide("drop", "HTML tag or entity residue", "markup-residue")
                     continue
-                u.removed.extend(tags)
-                text = re.sub(r"\s+", " ", stripped)
-            u.text = text
+            text, edges = lexicon.edge_markup(u.text)
+            if edges:
+                u.had_markup = True
+                u.removed.extend(edges)
+                u.text = text
 
     def furniture_pass(self) -> None:
         for u in self.u:
@@ -133,11 +143,14 @@ class Classifier:
             if reason:
                 u.decide("drop", f"furniture lexicon ({reason})", reason)
 
-    def meta_pass(self) -> None:
+    def meta_pass(self, first_body: int) -> None:
         """Captions with markers, credits, bylines and date lines, wherever they are."""
         pending_credit: str | None = None
-        for u in self.u:
+        prev: Unit | None = None
+        for index, u in enumerate(self.u):
             if u.kind:
+                if u.kind != "drop":
+                    prev = u
                 continue
             copyright_ = metamod.image_copyright(u.text)
             if copyright_:
@@ -155,14 +168,32 @@ class Classifier:
                 if u.credit is None and pending_credit:
                     u.credit = pending_credit
                 pending_credit = None
+                prev = u
                 continue
             pending_credit = None
+            if metamod.photo_credit_line(u.text) and prev is not None and prev.kind in ("P", "caption") \
+                    and prev.credit is None and self.size(prev) <= (80 if self.zhline(prev) else 40):
+                # a photo credit on its own line: the line before it is the photo's caption
+                prev.credit = u.text
+                prev.lines = prev.lines + u.lines
+                prev.source = f"{prev.source} {u.source}"
+                prev.decide("caption", "followed by a photo credit line")
+                u.decide("joined", "photo credit of the caption above")
+                continue
+            prev = u
             iso = metamod.date_only(u.text)
+            if iso is not None and index > first_body:
+                # a date line inside the body is a timeline head (or a related-list date in the tail)
+                u.kind = "U"
+                continue
             if iso is not None:
                 u.decide("meta", "date line", "date")
                 self.a.bylines.append((u, metamod.Byline(raw=u.text, date=iso)))
                 continue
-            if lexicon.TIME_AGO.match(u.text):
+            if re.match(r"^(?:原标题|原標題|原题|原題)\s*[:：]", u.text):
+                u.decide("drop", "the reprinted story's original headline", "title-repeat")
+                continue
+            if lexicon.TIME_AGO.match(u.text) or re.fullmatch(r"\d{1,2}[:：]\d{2}(?:[:：]\d{2})?", u.text):
                 u.decide("drop", "relative time (a related-list date)", "related-list")
                 continue
             by = metamod.byline(u.text)
@@ -207,7 +238,8 @@ class Classifier:
     def tags(self, u: Unit) -> bool:
         t = u.text
         m = _TAG_PREFIX.match(t)
-        parts = [p for p in _TAG_SEP.split(t[m.end():] if m else t) if p]
+        sep = _TAG_SEP if not m else re.compile(r"[\s,，、;；﹒·・•|｜/／]+")
+        parts = [p for p in sep.split(t[m.end():] if m else t) if p]
         short = all(len(p) <= 12 and not terminated(p) for p in parts)
         if (m and parts and short) or (len(parts) >= 3 and short and _TAG_SEP.search(t)):
             u.decide("drop", "tag list", "tags")
@@ -232,9 +264,9 @@ class Classifier:
             if _TICKER_TIME.search(t):
                 u.decide("drop", "ticker line (ends with a time) before the title", "ticker")
                 continue
-            if self.zhline(u) and not 4 <= n <= 60:
+            if self.zhline(u) and not 2 <= n <= 60:
                 continue
-            if not self.zhline(u) and not 2 <= n <= 25:
+            if not self.zhline(u) and not 1 <= n <= 25:
                 continue
             cands.append(i)
         if not cands:
@@ -248,9 +280,20 @@ class Classifier:
                 chosen, rule = i, "title-like line repeated later"
                 break
         else:
-            # a very short first candidate followed by another one is a section label / site name
-            if len(cands) > 1 and self.size(self.u[chosen]) <= (5 if self.zhline(self.u[chosen]) else 2):
-                chosen, rule = cands[1], "first title-like line after a short section label"
+            # very short lines first are section labels, site names, menu items ("港聞", "World news")
+            full = [i for i in cands if self.size(self.u[i]) >= (6 if self.zhline(self.u[i]) else 3)]
+            if full and full[0] != chosen:
+                chosen, rule = full[0], "first title-like line after short section labels"
+        # "Title | Site" (the page's <title>) before the headline itself: keep the headline
+        key = _norm(self.u[chosen].text)
+        for i in cands:
+            other = _norm(self.u[i].text)
+            if i > chosen and other and key.startswith(other) and len(other) >= 0.5 * len(key) \
+                    and re.search(r"\s[|｜\-–—_]\s|[|｜]", self.u[chosen].text):
+                self.u[chosen].decide("drop", "page title with the site name, before the headline",
+                                      "title-repeat")
+                chosen, rule = i, "headline after the page title"
+                break
         u = self.u[chosen]
         u.decide("title", rule)
         self.a.title = u
@@ -274,8 +317,9 @@ class Classifier:
         start = len(self.u)
         for i in range(last_body + 1, len(self.u)):
             u = self.u[i]
-            if (u.kind == "drop" and u.reason not in ("markup-residue", "title-repeat", "tags")) or (
-                    u.kind == "meta" and u.reason == "credits"):
+            # ads and stray boilerplate also sit between paragraphs, so they do not end the article
+            ends = ("related-list", "comment-widget", "share-widget", "copyright", "navigation", "promotion")
+            if (u.kind == "drop" and u.reason in ends) or (u.kind == "meta" and u.reason == "credits"):
                 start = i
                 break
         for u in self.u[start:]:
@@ -297,10 +341,23 @@ class Classifier:
                 continue
             prev = self.u[mid[k - 1]]
             nxt = self.u[mid[k + 1]] if k + 1 < len(mid) else None
-            if prev.kind == "drop" and prev.reason in ("promotion", "related-list") and (
-                    nxt is None or nxt.kind != "P") and self.heading_like(u):
-                u.decide("drop", "short link line next to a promotion", prev.reason)
+            label = prev.kind == "drop" and prev.reason == "related-list"  # "Related article", "相關新聞"
+            promo = prev.kind == "drop" and prev.reason == "promotion" and (nxt is None or nxt.kind != "P")
+            if (label or promo) and self.heading_like(u):
+                u.decide("drop", "short link line after a related/promotion line", prev.reason)
+        contiguous = True
+        for i in mid:
+            u = self.u[i]
+            if i <= last_body or u.kind in ("meta", "caption"):
+                continue
+            headline = self.size(u) <= (20 if self.zhline(u) else 8) and re.search(r"[！？!?]$", u.text)
+            if u.kind == "P" and not contiguous and headline:
+                u.decide("drop", "short exclaiming line after the article (a headline)", "related-list")
+            elif u.kind == "U" or (u.kind == "drop" and u.reason not in ("advertisement", "boilerplate")):
+                contiguous = False
         flow = [self.u[i] for i in mid if self.u[i].kind in ("P", "U", "caption")]
+        self.datelines(flow)
+        flow = [u for u in flow if u.kind != "joined"]
         self.lists(flow)
         self.headings(flow, last_body)
         flow = [u for u in flow if u.kind in ("P", "U", "caption", "heading", "list")]
@@ -320,15 +377,28 @@ class Classifier:
                 seen_block = True
             if u.kind != "U":
                 continue
-            if not self.zhline(u) and _NAME_LINE.match(u.text) and len(u.text.split()) <= 9:
+            name = _NAME_LINE.match(u.text) if not self.zhline(u) else None
+            if name and _NOT_A_NAME.search(u.text):
+                name = None
+            if name and len(u.text.split()) <= 9:
                 u.decide("meta", "name line between the title and the body", "byline")
-                self.a.bylines.append((u, metamod.Byline(raw=u.text, author=_NAME_LINE.match(u.text).group(1))))
+                self.a.bylines.append((u, metamod.Byline(raw=u.text, author=name.group(1))))
                 continue
             big = self.size(u) >= (15 if self.zhline(u) else 6)
             if not seen_block and big and (self.zhline(u) or self.size(u) < 40):
                 u.decide("heading", "long line right after the title (deck)")
                 u.level = 2
             seen_block = True
+
+    def datelines(self, flow: list[Unit]) -> None:
+        """``Nairobi, Kenya CNN —`` on its own line opens the next paragraph: join them."""
+        for k, u in enumerate(flow[:-1]):
+            nxt = flow[k + 1]
+            if u.kind == "U" and re.search(r"[—–-]$", u.text) and nxt.kind == "P" and self.size(u) <= 12:
+                nxt.text = f"{u.text} {nxt.text}"
+                nxt.lines = u.lines + nxt.lines
+                nxt.source = f"{u.source} {nxt.source}"
+                u.decide("joined", "dateline ending in a dash, joined to the next paragraph")
 
     def lists(self, flow: list[Unit]) -> None:
         n = len(flow)
@@ -348,6 +418,17 @@ class Classifier:
                         v.ordered = bool(re.search(r"\d", m.group(0)))
                         v.text = v.text[m.end():].strip() or v.text
                         v.decide("list", "bulleted/numbered lines")
+                    i = j
+                    continue
+            # English: three or more unterminated sentence-like lines between paragraphs (bullets lost)
+            if u.kind == "U" and not self.zhline(u) and i > 0 and flow[i - 1].kind == "P":
+                j = i
+                while j < n and flow[j].kind == "U" and not self.zhline(flow[j]) \
+                        and 4 <= self.size(flow[j]) <= 30 and flow[j].text[-1] not in ",;":
+                    j += 1
+                if j - i >= 3 and j < n and flow[j].kind == "P":
+                    for v in flow[i:j]:
+                        v.decide("list", "three or more unterminated lines between paragraphs")
                     i = j
                     continue
             # "… said:" followed by short unterminated lines
@@ -431,7 +512,8 @@ class Classifier:
                 continue
             sentences = len(_SENT_END.findall(p.text))
             short = self.size(p) <= 40 if self.zhline(p) else self.size(p) <= 10
-            if sentences == 1 and short and self.size(nxt) > self.size(p):
+            quoted = re.search("[「」『』“”‘’\"]", p.text) is not None
+            if sentences == 1 and short and not quoted and self.size(nxt) >= 2 * self.size(p):
                 p.role = "epigraph"
                 p.rule = "one short sentence opening a section (motto)"
         cands: dict[int, tuple[str, str]] = {}
@@ -440,12 +522,10 @@ class Classifier:
                 continue
             if self.zhline(u):
                 m = re.match(r"^([^。！？“”「」『』\"]{2,12}?[。！？])(.+)$", u.text)
-                if m and m.group(1).count("，") + m.group(1).count(",") <= 1 and len(m.group(2)) >= 2 * len(m.group(1)):
+                commas = m.group(1).count("，") + m.group(1).count(",") if m else 9
+                if m and commas <= 1 and len(m.group(2)) >= 2 * len(m.group(1)):
                     cands[k] = (m.group(1), m.group(2))
-            else:
-                m = re.match(r"^((?:[A-Z][\w'-]*)(?:\s+[\w'-]+){0,3}\.)\s+(.+)$", u.text)
-                if m and len(m.group(2).split()) >= 5:
-                    cands[k] = (m.group(1), m.group(2))
+            # English run-in heads are not detected: "Mr. Smith said." openings look the same
         for k, (head, rest) in cands.items():
             if k - 1 in cands or k + 1 in cands:
                 u = flow[k]

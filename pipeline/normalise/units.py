@@ -60,15 +60,20 @@ def terminated(text: str) -> bool:
 
 
 def _wrap_width(lines: list[str]) -> int | None:
-    """The fixed width a text was hard-wrapped at, or None when it was not wrapped."""
-    widths = sorted(width(t) for t in lines if t.strip())
-    if len(widths) < 6:
+    """The fixed width a text was hard-wrapped at, or None when it was not wrapped.
+
+    Only lines followed by another non-blank line are measured (a paragraph's last line is short):
+    in a wrapped text they cluster just under one width; one-paragraph-per-line text varies widely.
+    """
+    pairs = zip(lines, lines[1:], strict=False)
+    inner = sorted(width(t.strip()) for t, nxt in pairs if t.strip() and nxt.strip())
+    if len(inner) < 2:
         return None
-    top = widths[int(len(widths) * 0.9)]
-    if top < 30 or top > 160 or widths[-1] > top * 1.15:
+    top = inner[int(len(inner) * 0.9)] if len(inner) >= 10 else inner[-1]
+    if top < 30 or top > 160 or inner[-1] > top * 1.15:
         return None
-    near = sum(1 for w in widths if w >= 0.8 * top)
-    if near < 0.5 * len(widths):
+    near = sum(1 for w in inner if w >= 0.85 * top)
+    if near < 0.6 * len(inner):
         return None
     return top
 
@@ -84,7 +89,7 @@ def _joins(prev: str, nxt: str, wrap: int | None, nxt_indented: bool, has_blanks
         return not (terminated(p) and not has_blanks)
     if p[-1] in ",，、" or (p[-1] == "-" and len(p) > 1 and p[-2].isalpha()):
         return True
-    if not terminated(p) and nxt[:1].islower() and len(p.split()) >= 6:
+    if not terminated(p) and nxt[:1].islower() and len(p.split()) >= 12:
         return True
     return False
 
