@@ -82,12 +82,24 @@ def test_golden(name: str) -> None:
     )
 
 
+#: the cases the normaliser was first written on: the issue's acceptance thresholds apply
+CORPUS = {"en_bbc_33646704", "en_synthetic_cnn", "zh-hans-cn_synthetic_thepaper", "zh-hans-cn_youth_20170310",
+          "zh-hant-tw_synthetic_ettoday", "zh-hant-tw_udn_3705102", "zh-hant_yantian"}
+#: real pages from other sites added later to measure generalisation (see tests/score_corpus.py): their
+#: recorded scores (all lines, own lines) are floors, so a change that makes one worse is caught
+UNSEEN_FLOORS: dict[str, tuple[float, float]] = {
+    "en-tw_eyeontaiwan_mrt": (92.8, 100.0), "zh-hant-tw_twreporter_drugs": (86.6, 90.0),
+    "zh-hans-cn_guancha_516891": (98.1, 93.7),
+}
+
+
 @pytest.mark.parametrize("name", CASE_NAMES)
 def test_corpus_scores(name: str) -> None:
     case = CASES / name
     s = score_case(case / "input.txt", case / "expected.md")
-    assert s.all_pct >= 95.0, s.wrong
-    assert s.own_pct >= 90.0, s.wrong
+    floor = (95.0, 90.0) if name in CORPUS else UNSEEN_FLOORS.get(name, (100.0, 100.0))
+    assert s.all_pct >= floor[0], s.wrong
+    assert s.own_pct >= floor[1], s.wrong
 
 
 def test_yantian_acceptance() -> None:
@@ -711,3 +723,77 @@ def test_more_site_conventions() -> None:
     assert furniture("最HOT話題在這！想跟上時事，快點我加入TVBS新聞LINE好友！") == "promotion"
     assert furniture("全站分類：休閒旅遊") == "navigation"
     assert furniture("不用抽 不用搶 現在用APP看新聞 保證天天中獎") == "promotion"
+
+
+# ------------------------------------------------------------------------------------ generalisation rules
+# (added while measuring the normaliser on real pages from other sites; see tests/score_corpus.py)
+
+def test_repeated_line_is_dropped_once() -> None:
+    cap = "警方昨晚拘捕2人及帶走10人調查。(港台圖片)"
+    doc = norm(f"警方加強巡邏 拘捕2人\n\n{cap}\n\n{cap}\n\n{LONG_ZH}\n\n{LONG_ZH2}")
+    assert kinds(doc) == "TCPP" and doc.blocks[0].credit == "（港台圖片）"  # ASCII brackets repaired
+    assert reasons(doc) == {cap: "duplicate"}
+
+
+def test_short_menu_words_repeated_in_the_footer_are_not_the_title() -> None:
+    doc = norm(f"首页\n\n风闻\n\n观察员\n\n汽车\n\n王文：中美贸易持久战\n\n{LONG_ZH}\n\n{LONG_ZH2}\n\n观察员")
+    assert doc.meta.title == "王文：中美贸易持久战"
+
+
+def test_toolbar_run_before_the_headline() -> None:
+    doc = norm(f"辅助功能设置\n\n色彩设置\n\n阅读工具\n\n深度报道精选:甘肃积石山震后72小时\n\n{LONG_ZH}\n\n{LONG_ZH2}")
+    assert doc.meta.title == "深度报道精选：甘肃积石山震后72小时"  # the colon is repaired
+
+
+def test_author_line_with_job_title_and_bracketed_byline() -> None:
+    doc = norm(f"中美贸易持久战 斗志被激发\n\n王文中国人民大学重阳金融研究院执行院长\n\n【文/观察者网专栏作者 王文】\n\n"
+               f"{LONG_ZH}\n\n{LONG_ZH2}")
+    assert kinds(doc) == "TPP"
+    assert byline("【文/观察者网专栏作者 王文】").author == "王文"
+
+
+def test_reporters_list_and_wire_title_line() -> None:
+    doc = norm(f"聚焦中国 瞩目盛会\n\n新华社北京10月17日电 题:聚焦中国瞩目盛会\n\n新华社记者 崔静、韩洁、刘羊旸\n\n"
+               f"{LONG_ZH}\n\n{LONG_ZH2}")
+    assert kinds(doc) == "TPP"
+    assert doc.meta.lines["byline"] == (3, 5)
+
+
+def test_truncated_teasers_after_a_related_label_are_the_tail() -> None:
+    teaser = "回應「托市」 陳茂波:冀將樓市回復至未有「辣招」並由市場調節 崔蔚恩報道 新一份施政報告提出放寬住宅按揭成數上限…"
+    doc = norm(f"標題在這裡喔\n\n{LONG_ZH}\n\n{LONG_ZH2}\n\n相关推荐\n\n{teaser}\n\n{teaser}2")
+    assert kinds(doc) == "TPP"
+
+
+def test_pagination_disclaimer_and_glued_promo() -> None:
+    assert furniture("1 2 下一页 余下全文") == "navigation"
+    assert furniture("本文仅代表作者个人观点。") == "boilerplate"
+    assert furniture("Felony animal cruelty charge:A Florida woman drowned her dog, police say.") == "promotion"
+    assert furniture("打开网易新闻 查看精彩图片") == "promotion"
+    assert furniture("Posted on") == "boilerplate"
+    assert furniture("分享工具 facebook") == "share-widget"
+    assert furniture("[2016.08.20] 發表") is None  # a date is not a page number
+    assert furniture("The 2 sides met on Tuesday") is None
+
+
+def test_foreign_script_interface_lines() -> None:
+    doc = norm(f"Toronto police officer killed near City Hall\n\n1 Просмотры\n\n{LONG_EN}\n\n{LONG_EN2}\n\n"
+               "Комментариев нет.")
+    assert kinds(doc) == "TPP"
+
+
+def test_bracketed_photo_credits() -> None:
+    assert split_credit("台灣的刑事警察展示破獲的毒品。(攝影/REUTERS/Ann Wang/達志影像)") == (
+        "台灣的刑事警察展示破獲的毒品。", "(攝影/REUTERS/Ann Wang/達志影像)")
+    assert split_credit("A video of the man is pictured on Youtube. Screengrab from Youtube")[1] == \
+        "Screengrab from Youtube"
+
+
+def test_paragraph_split_by_a_caption_is_joined() -> None:
+    cap = "A viral video of a man who is accused of abuse on a train is pictured. Screengrab from Youtube"
+    doc = norm(f"Abuse on MRT sparks criticism\n\n{LONG_EN}\n\nCouncilor Vivian Huang yesterday called for\n\n"
+               f"{cap}\n\nbetter communication between police precincts in the city.\n\n{LONG_EN2}")
+    assert kinds(doc) == "TPCPP"
+    para = doc.blocks[2]
+    assert isinstance(para, Paragraph) and para.lines == (5, 9)
+    assert para.text.startswith("Councilor Vivian Huang yesterday called for better communication")

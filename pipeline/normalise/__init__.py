@@ -9,6 +9,7 @@ listed in ``Result.repairs`` (what ``publish normalize --explain`` prints).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -150,8 +151,11 @@ def normalise_text(text: str, *, lang: str | None = None, quotes: str = "keep", 
     if analysis.bylines:
         fields["byline"] = "\n".join(b.raw for _, b in analysis.bylines)
         lines["byline"] = tuple(n for u, _ in analysis.bylines for n in u.lines)
+        # an author named by "By …", 記者, 作者 wins over a bare name line guessed to be one
+        explicit = sorted(analysis.bylines, key=lambda ub: not re.match(
+            r"^[（(【〔\[]?\s*(?:by\b|文\s*[/／:：]|作者|撰文)|.*(?:記者|记者)", ub[1].raw, re.I))
         for key in ("date", "author", "source"):
-            for u, b in analysis.bylines:
+            for u, b in (explicit if key == "author" else analysis.bylines):
                 value = getattr(b, key)
                 if value:
                     fields[key] = value

@@ -25,6 +25,8 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "Save", "Bookmark", "我要反馈", "我要反饋",
         "保存网页", "關閉視窗", "关闭窗口", "關閉", "关闭",
         "Google+", "Flipboard", "Mail", "SMS", "Send", "Like",
+        "文字大小", "字型大小", "分享工具", "分享此頁", "分享此页", "分享文章", "分享本頁", "分享本页",
+        "Share tools", "Share page",
     ),
     "comment-widget": (
         "留言", "評論", "评论", "發表評論", "发表评论", "我要評論", "我要评论", "最新評論", "最新评论",
@@ -45,7 +47,9 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "最新新聞", "最新新闻", "更多新聞", "更多新闻", "看更多", "查看更多", "閱讀更多", "阅读更多",
         "更多", "猜你喜歡", "猜你喜欢", "你可能也想看", "你可能感興趣", "你可能感兴趣", "編輯推薦",
         "编辑推荐", "相關報導", "相关报道", "相關連結", "相关链接", "熱讀", "热读", "排行榜",
-        "點擊排行", "点击排行", "今日熱門", "今日热门", "精彩推薦", "精彩推荐", "Related",
+        "點擊排行", "点击排行", "今日熱門", "今日热门", "精彩推薦", "精彩推荐", "相關推薦", "相关推荐",
+        "推薦新聞", "推荐新闻", "相關閱讀推薦", "更多報道", "更多报道", "你可能會喜歡", "你可能会喜欢",
+        "Source link", "Source", "原文連結", "原文链接", "閱讀原文", "阅读原文", "Related",
         "Related Topics", "Related topics", "Related articles", "Related stories", "Related content",
         "Related links", "Related coverage", "Related article", "Related video", "Related stories",
         "Related Articles", "Paid content", "Sponsored stories", "More on this story", "More stories",
@@ -60,6 +64,10 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "回到顶部", "回頂部", "上一篇", "下一篇", "上一頁", "上一页", "下一頁", "下一页", "正文",
         "當前位置", "当前位置", "您的位置", "你的位置", "目錄", "目录", "選單", "菜单", "導航", "导航",
         "返回", "返回列表", "返回目錄", "糾錯", "纠错", "Home", "Menu",
+        # pagination ("1 2 下一页 余下全文")
+        "余下全文", "餘下全文", "閱讀全文", "阅读全文", "查看全文", "展開全文", "展开全文", "全文",
+        "尾頁", "尾页",
+        "首頁 上一頁", "Next page", "Previous page", "Page",
         "Jump to navigation", "Jump to search", "Open in app", "Get started", "Skip to content",
         "Skip to main content", "Back to top", "Previous", "Next", "Previous article", "Next article",
         "Next story", "Navigation", "Search", "Close", "Open",
@@ -80,6 +88,9 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "Enlarge this image", "Toggle caption", "hide caption", "show caption", "Expand", "Collapse",
         "Loading", "Loading...", "Playing", "Watch", "Listen", "放大", "縮小", "缩小", "播放", "圖片", "图片",
         "影片", "視頻", "视频",
+        # date/author labels whose value was an image or a script: nothing left to keep
+        "Posted on", "Posted", "Published", "Published on", "Updated", "Last updated", "Posted by",
+        "發布時間", "发布时间", "發佈時間", "更新時間", "更新时间",
     ),
     "advertisement": (
         "廣告", "广告", "贊助", "赞助", "贊助商", "赞助商", "推廣", "推广", "Advertisement",
@@ -111,6 +122,16 @@ def _only_phrases(text: str) -> str | None:
         if low[i] in _SEP_CHARS or low[i].isspace():
             i += 1
             continue
+        if low[i].isdigit() and (i == 0 or not low[i - 1].isalnum()):  # page numbers, counters
+            j = i
+            while j < n and low[j].isdigit():
+                j += 1
+            # a short number standing alone, not part of a date or time ("2016.08.20", "20:02")
+            joined = (j < n - 1 and low[j] in ".:/-" and low[j + 1].isdigit()) or (
+                i > 1 and low[i - 1] in ".:/-" and low[i - 2].isdigit())
+            if j - i <= 3 and not joined and (j == n or not low[j].isalpha()):
+                i = j
+                continue
         for length in range(min(_MAX_PHRASE, n - i), 0, -1):
             reason = _PHRASE_REASON.get(low[i: i + length])
             if reason is None:
@@ -141,7 +162,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                              r"未經授權|未经授权|不得轉載|不得转载|禁止轉載|禁止转载|"
                              r"嚴禁轉載|严禁转载)", re.I)),
     ("navigation", re.compile(r"^from the section\b.{0,40}$|^section:.{0,40}$", re.I)),
-    ("navigation", re.compile(r"^(?:返回|回到|進入|进入)\S{0,6}(?:首页|首頁|頂部|顶部|列表|頻道|"
+    ("navigation", re.compile(r"^(?:返回|回到|進入|进入|前往)\S{0,6}(?:首页|首頁|頂部|顶部|列表|頻道|"
                               r"频道|專題|专题|目錄|目录|主页|主頁|页面|頁面)\S{0,4}$")),
     ("promotion", re.compile(r"^(?:read|watch|listen(?: to)?|see|click|follow|sign up|subscribe|download|"
                              r"find out more)\b(?:\s*\S+){0,12}\s*$(?<![.!?])", re.I)),
@@ -158,6 +179,9 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("promotion", re.compile(r"^(?:點擊|点击|掃描|扫描|掃碼|扫码|長按|长按|下載|下载|關注|关注|"
                              r"訂閱|订阅|追蹤|追踪|加入).{0,30}(?:二维码|二維碼|APP|App|app|公众号|"
                              r"公眾號|客户端|客戶端|粉絲團|粉丝团|微信|頻道|频道|官網|官网|LINE|YouTube)")),
+    # "打开网易新闻 查看精彩图片", "打開APP閱讀全文": the app promo that replaces an image or the rest
+    ("promotion", re.compile(r"^(?:打開|打开|下載|下载|前往)\S{0,10}\s*"
+                             r"(?:查看|閱讀|阅读|觀看|观看|看)\S{0,8}$")),
     ("advertisement", re.compile(r"^(?:advertisement|廣告|广告)\b.{0,20}$", re.I)),
     ("advertisement", re.compile(r"^(?:story|article) continues below|^continue reading the main story$|"
                                  r"^supported by$|^(?:請繼續往下閱讀|请继续往下阅读|繼續閱讀|继续阅读|"
@@ -171,6 +195,14 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                                r"^\d+\s*min(?:ute)?s?\s+read$|^閱讀時間|^阅读时间|^reuse this content$|"
                                r"^(?:last )?modified on\b", re.I)),
     ("boilerplate", re.compile(r"(?:we use cookies|本網站使用|本网站使用|cookie)", re.I)),
+    # disclaimers and reprint notices: "本文仅代表作者个人观点。", "转发请注明本文链接"
+    ("boilerplate", re.compile(r"^.{0,12}(?:本文|文章|此文)?(?:僅代表|仅代表|只代表|純屬|纯属)"
+                               r"(?:作者|個人|个人|本人)|不代表本(?:站|網|网|報|报|台|刊|平台)|文責自負|"
+                               r"文责自负|轉載請注明|转载请注明|轉發請注明|转发请注明|請注明出處|请注明出处|"
+                               r"views expressed (?:here |in this )?(?:are|do not)|"
+                               r"do not necessarily reflect", re.I)),
+    # "Label:Headline" — a link label glued to a linked headline (no space after the colon)
+    ("promotion", re.compile(r"^[A-Z][A-Za-z ,'’&-]{2,40}:[A-Z‘“\"'][^\n]{10,160}$")),
 )
 
 #: a relative time or bare timestamp: the dates of a related-stories list
@@ -257,3 +289,19 @@ def entities(text: str) -> str:
     import html
 
     return _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
+
+
+#: Greek, Cyrillic, Hebrew, Arabic, Devanagari, Thai
+_OTHER_SCRIPT = re.compile(r"[\u0370-\u03ff\u0400-\u04ff\u0590-\u05ff\u0600-\u06ff"
+                           r"\u0900-\u097f\u0e00-\u0e7f]")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def foreign_chrome(text: str) -> bool:
+    """A short line written mostly in a script the article does not use (Cyrillic, Greek, Arabic, Hebrew,
+    Devanagari, Thai): the interface of the site that republished a Chinese or English story
+    (``1 Просмотры``, ``Комментариев нет.``)."""
+    letters = _LETTER.findall(text)
+    if not letters or len(text.split()) > 6 or len(text) > 60:
+        return False
+    return len(_OTHER_SCRIPT.findall(text)) >= 0.6 * len(letters)

@@ -76,12 +76,18 @@ _REPORTER = (r"(?:本[報报]|本台|本網|本网|特派)?"
              r"(?:記者|记者|實習記者|实习记者|通訊員|通讯员|特約記者|特约记者)")
 _NAME = r"[\u4e00-\u9fff·]{2,5}"
 _BYLINE_START = re.compile(
-    rf"^(?:[（(【〔\[]?\s*{_REPORTER}\s*{_NAME}|(?:文|撰文|作者|文字|文／圖|文/圖|文/图|来源|來源|出處|出处|"
+    rf"^[（(【〔\[]?\s*(?:{_REPORTER}\s*{_NAME}|(?:文|撰文|作者|文字|文／圖|文/圖|文/图|来源|來源|出處|出处|"
     r"發稿時間|发稿时间|發布時間|发布时间|發佈時間|更新時間|更新时间|發表時間|发表时间|編譯|编译)\s*[:：／/]|"
-    r"by\s+[A-Z][\w.'-]+|published\b|updated\b|posted\b|last updated\b)", re.I)
+    r"by(?:\s*[:：]\s*|\s+)[A-Z][\w.'-]+|published\b|updated\b|posted\b|last updated\b)", re.I)
 _REPORTED = re.compile(rf"{_REPORTER}\s*{_NAME}(?:\s*[／/]\s*\S{{0,10}})?\s*"
                        r"(?:報導|报道|報道|讯|訊|電|电|綜合報導|综合报道)?")
 
+
+#: "新华社记者 崔静、韩洁、刘羊旸": an agency's reporters listed on their own line
+_REPORTER_LIST = re.compile(
+    rf"^[^\s。！？，,]{{0,12}}{_REPORTER}\s*{_NAME}(?:\s*[、，,/／\s]\s*{_NAME})*\s*$")
+#: "新华社北京10月17日电 题:…": the wire dateline that repeats the story's title
+WIRE_TITLE = re.compile(r"^[^\s。！？，,]{2,16}?(?:\d{1,2}月\d{1,2}日)?(?:电|電|讯|訊)\s*(?:题|題)\s*[:：]")
 
 _SOURCE_WORD = re.compile(r"来源|來源|出處|出处|作者|記者|记者|編輯|编辑|發布|发布|發佈|更新|撰文|"
                           r"\bby\b|\bsource\b|\bpublished\b|\bupdated\b|\bposted\b", re.I)
@@ -112,6 +118,7 @@ def byline(text: str) -> Byline | None:
         _SOURCE_WORD.search(t) is not None or len((t[: found[1].start()] + t[found[1].end():]).strip()) <= 12)
     alone = reported is not None and reported.end() == len(t) and len(t) <= 40
     alone = alone or bool(_NAME_PLACE.search(t) and len(t) <= 40)
+    alone = alone or bool(len(t) <= 40 and _REPORTER_LIST.match(t))
     if not (starts or sourced or (found and reported) or alone):
         return None
     if not starts and not found and reported and reported.start() > 0 and len(t[: reported.start()]) > 12:
@@ -121,7 +128,9 @@ def byline(text: str) -> Byline | None:
     if m:
         out.author = m.group(1)
     else:
-        m = re.match(r"^by\s+([^,|;:]+?)\s*(?:[,|;:].*)?$", t, re.I) or re.search(
+        # "【文/观察者网专栏作者 王文】": the name is the last word, after the writer's description
+        m = re.search(r"(?:作者|作家|撰稿人)\s+([\u4e00-\u9fff·]{2,4})\s*[】）)\]]?$", t) or re.match(
+            r"^by\s*[:：]?\s+([^,|;:/]+?)\s*(?:[,|;:/].*)?$", t, re.I) or re.search(
             r"(?:作者|撰文|文)\s*[:：／/]\s*([\u4e00-\u9fff·]{2,5})", t)
         if m:
             out.author = m.group(1)
@@ -135,7 +144,7 @@ def byline(text: str) -> Byline | None:
 
 _CREDIT = re.compile(
     r"^[（(【\[]?\s*(?:圖|图|照片|責任編輯|责任编辑|責編|责编|編輯|编辑|主編|主编|校對|校对|審校|审校|審核|审核|美編|美编|攝影|摄影|"
-    r"圖片|图片|翻譯|翻译|撰稿|核稿|監製|监制|製表|制表|製圖|制图|統籌|统筹|實習生|实习生|"
+    r"圖片|图片|翻譯|翻译|撰稿|核稿|監製|监制|製表|制表|製圖|制图|統籌|统筹|實習生|实习生|出品|"
     r"本[報报]記者|本[報报]记者)\s*[:：／/]?\s*[^。！？]{1,30}[）)】\]]?$"
     r"|^[（(]?(?:edited by|editing by|reporting by|additional reporting by|writing by|written by|"
     r"photographs? by|photos? by|produced by|illustrations? by|graphics? by|editor:)\b[^.]{1,80}[)）]?$"
@@ -172,11 +181,14 @@ _ZH_CREDIT_TAIL = re.compile(
     rf"{_REPORTER}\s*{_NAME}\s*[／/]\s*(?:翻攝|翻摄|攝影|摄影|攝|摄|提供|截圖|截图)"  # 記者陳嘉寧／翻攝
     # 中央社記者王小明攝 108年3月18日
     rf"|[^\s。！？，,]{{0,6}}{_REPORTER}\s*{_NAME}(?:攝|摄)(?:\s*\d{{2,4}}年\d{{1,2}}月\d{{1,2}}日)?"
-    r"|[（(][^（）()]{1,24}(?:攝|摄|供圖|供图|提供|截圖|截图|資料照|资料图)[）)]"  # （新華社記者李明攝）
+    # （新華社記者李明攝）（港台圖片）
+    r"|[（(][^（）()]{1,24}(?:攝|摄|供圖|供图|提供|截圖|截图|資料照|资料图|圖片|图片|照片|相片)[）)]"
     # 受訪單位供圖
     r"|[^\s。！？，,]{0,12}(?:供圖|供图|資料照片|資料照|资料图片|资料图|網路圖片|网络图片|截圖|截图)"
     r"|(?:圖|图|圖片|图片|攝影|摄影|照片)\s*(?:來源|来源|提供)?\s*[／/:：]\s*[^。！？]{1,24}"  # 圖／路透
     r"|(?:取自|翻攝自|翻摄自|截自)[^。！？]{1,24}"
+    # （攝影／王小明）(圖／路透) (攝影/REUTERS/Ann Wang/達志影像)
+    r"|[（(](?:圖|图|圖片|图片|攝影|摄影|照片|影像|圖文|图文)\s*(?:來源|来源|提供)?\s*[／/:：][^（）()]{1,40}[）)]"
     r")$"
 )
 _EN_CREDIT_TAIL = re.compile(
@@ -184,7 +196,9 @@ _EN_CREDIT_TAIL = re.compile(
     r"credit:?|courtesy of)[^()\[\]]{1,60}[)\]]$"
     r"|(?<=[.!?])\s+(?:Getty Images|Reuters|AFP|EPA|AP|PA Media|PA|Shutterstock|Alamy|Bloomberg)"
     r"(?:\s*/\s*[\w .]+)?$"
-    r"|(?<=[.!?])\s+(?:photo|photograph|picture|image)s?\s*(?::|by)\s*[^.]{1,50}$",
+    r"|(?<=[.!?])\s+(?:photo|photograph|picture|image)s?\s*(?::|by)\s*[^.]{1,50}$"
+    r"|(?<=[.!?])\s+(?:screengrab|screen grab|screenshot|screen capture|video still|still|courtesy)s?\b"
+    r"(?:\s+(?:from|of|by|via))?[^.]{1,50}$",
     re.I,
 )
 
@@ -243,3 +257,19 @@ def image_copyright(text: str) -> tuple[str, str] | None:
     if not m:
         return None
     return m.group(2).strip(), text.strip()[m.end():].strip()
+
+
+#: job titles that end an author line (``王文中国人民大学重阳金融研究院执行院长``, ``Jane Doe, Staff Writer``)
+_ROLE_END = re.compile(
+    r"(?:院長|院长|教授|研究員|研究员|主任|主編|主编|總編輯|总编辑|編輯|编辑|專欄作家|专栏作家|專欄作者|专栏作者|"
+    r"評論員|评论员|特約撰稿人|特约撰稿人|撰稿人|作家|學者|学者|記者|记者|特派員|特派员|通訊員|通讯员|"
+    r"分析師|分析师|總監|总监|執行長|执行长|董事長|董事长|律師|律师|醫師|医师|博士|"
+    r"correspondent|reporter|editor|writer|columnist|contributor|journalist|professor|analyst)$", re.I)
+
+
+def author_line(text: str) -> bool:
+    """A short unpunctuated line that ends with a job title: the author line under a headline."""
+    t = text.strip()
+    if len(t) > 60 or re.search(r"[。！？!?；;，,]", t[:-1]):
+        return False
+    return bool(_ROLE_END.search(t))

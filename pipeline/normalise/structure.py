@@ -28,7 +28,9 @@ _NOT_A_NAME = re.compile(r"\b(?:News|Live|Updates?|Opinion|Analysis|Breaking|Vid
 _TICKER_TIME = re.compile(r"(?:^|\s)\d{1,2}:\d{2}$")
 _TAG_SEP = re.compile(r"\s*[﹒·・•|｜]\s*")
 _TAG_PREFIX = re.compile(r"^(?:文章|相關|相关)?(?:tags?|topics?|keywords?|標籤|标签|關鍵字|关键字|"
-                         r"關鍵詞|关键词|相關標籤|相关标签)\s*[:：]\s*", re.I)
+                         r"關鍵詞|关键词|相關標籤|相关标签)(?:\s*[:：]\s*|\s+)", re.I)
+#: a single "…" or "..." at the end (not the author's "……"): the site cut a teaser short
+_TRUNCATED = re.compile(r"(?<![…])…\s*$|(?<!\.)\.\.\.\s*$")
 _SENT_END = re.compile(r"[。！？!?]|\.(?=\s|$)")
 
 
@@ -79,6 +81,8 @@ class Classifier:
         """A real body paragraph: ends a sentence and is long."""
         if u.kind not in ("", "P") or not terminated(u.text) or u.text.endswith((":", "：")):
             return False
+        if _TRUNCATED.search(u.text):  # a teaser cut off by the site ("…是否為「托市…"), not a paragraph
+            return False
         return self.size(u) >= (25 if self.zhline(u) else 10)
 
     def heading_like(self, u: Unit) -> bool:
@@ -107,6 +111,7 @@ class Classifier:
     def run(self) -> Analysis:
         self.markup_pass()
         self.furniture_pass()
+        self.repeat_pass()
         early = [i for i, u in enumerate(self.u) if self.strong(u)]
         self.meta_pass(early[0] if early else len(self.u))
         body = [i for i, u in enumerate(self.u) if self.strong(u)]
@@ -117,6 +122,8 @@ class Classifier:
         self.head_pass(title_i)
         tail = self.tail_pass(last_body)
         self.middle_pass(title_i + 1, tail, last_body, first_body)
+        # passes find bylines in different orders: keep them in reading order
+        self.a.bylines.sort(key=lambda b: b[0].line)
         return self.a
 
     def markup_pass(self) -> None:
@@ -142,6 +149,25 @@ class Classifier:
             reason = lexicon.furniture(u.text)
             if reason:
                 u.decide("drop", f"furniture lexicon ({reason})", reason)
+            elif lexicon.foreign_chrome(u.text):
+                u.decide("drop", "short line in a script the article does not use (site interface)",
+                         "boilerplate")
+
+    def repeat_pass(self) -> None:
+        """A line that repeats the line just before it (a caption printed twice, a slideshow's text and
+        its caption) is page furniture: the first copy is kept."""
+        prev: Unit | None = None
+        first = ""  # copies of the first line are the title pass's business (title repeats)
+        for u in self.u:
+            if u.kind == "drop":
+                continue
+            key = _norm(u.text)
+            first = first or key
+            if prev is not None and not u.kind and len(key) >= 8 and key == _norm(prev.text) and key != first:
+                u.decide("drop", "repeats the line above" + (" inside markup" if u.had_markup else ""),
+                         "markup-residue" if u.had_markup else "duplicate")
+                continue
+            prev = u
 
     def meta_pass(self, first_body: int) -> None:
         """Captions with markers, credits, bylines and date lines, wherever they are."""
@@ -190,6 +216,10 @@ class Classifier:
                 u.decide("meta", "date line", "date")
                 self.a.bylines.append((u, metamod.Byline(raw=u.text, date=iso)))
                 continue
+            if metamod.WIRE_TITLE.match(u.text) and len(u.text) <= 90:
+                u.decide("meta", "wire dateline repeating the title", "byline")
+                self.a.bylines.append((u, metamod.Byline(raw=u.text)))
+                continue
             if re.match(r"^(?:原标题|原標題|原题|原題)\s*[:：]", u.text):
                 u.decide("drop", "the reprinted story's original headline", "title-repeat")
                 continue
@@ -229,7 +259,7 @@ class Classifier:
             u.decide("caption", "caption prefix (圖為/图为 …)")
             return True
         body, credit = metamod.split_credit(t)
-        if credit and len(t) <= 200 and body:
+        if credit and len(t) <= (200 if self.zhline(u) else 400) and body:
             u.text, u.credit = body, credit
             u.decide("caption", "ends with a photo credit")
             return True
@@ -271,10 +301,18 @@ class Classifier:
             cands.append(i)
         if not cands:
             return -1
+        # a run of three or more short lines is a menu or toolbar ("辅助功能设置", "色彩设置", "阅读工具" …):
+        # the headline is not one of them
+        menu = self.menu_runs(limit)
+        if any(i not in menu for i in cands):
+            cands = [i for i in cands if i not in menu]
         chosen = cands[0]
         rule = "first title-like line before the body"
         norms = {i: _norm(self.u[i].text) for i in cands[:6]}
         for i in cands[:6]:
+            # short menu words ("观察员", "World") repeat in menus and footers: only a full-size line counts
+            if self.size(self.u[i]) < (6 if self.zhline(self.u[i]) else 3):
+                continue
             if any(_norm(v.text) == norms[i] and v is not self.u[i]
                    for v in self.u[i + 1:] if norms[i]):
                 chosen, rule = i, "title-like line repeated later"
@@ -305,6 +343,24 @@ class Classifier:
                 reason = "markup-residue" if v.had_markup else "title-repeat"
                 v.decide("drop", "repeats the title" + (" inside markup" if v.had_markup else ""), reason)
         return chosen
+
+    def menu_runs(self, limit: int) -> set[int]:
+        """Indexes of units in runs of 3+ consecutive short unpunctuated lines (dropped lines skipped)."""
+        out: set[int] = set()
+        run: list[int] = []
+        for i in range(limit + 1):
+            u = self.u[i] if i < limit else None
+            if u is not None and u.kind == "drop":
+                continue
+            short = u is not None and u.kind in ("U", "P") and not re.search(r"[。！？.!?,，:：]$", u.text) \
+                and self.size(u) <= (10 if self.zhline(u) else 3)
+            if short:
+                run.append(i)
+                continue
+            if len(run) >= 3:
+                out.update(run)
+            run = []
+        return out
 
     def head_pass(self, title_i: int) -> None:
         for u in self.u[: max(title_i, 0)]:
@@ -358,6 +414,8 @@ class Classifier:
         flow = [self.u[i] for i in mid if self.u[i].kind in ("P", "U", "caption")]
         self.datelines(flow)
         flow = [u for u in flow if u.kind != "joined"]
+        self.split_by_caption(flow)
+        flow = [u for u in flow if u.kind != "joined"]
         self.lists(flow)
         self.headings(flow, last_body)
         flow = [u for u in flow if u.kind in ("P", "U", "caption", "heading", "list")]
@@ -376,6 +434,10 @@ class Classifier:
             if u.kind in ("caption", "P"):
                 seen_block = True
             if u.kind != "U":
+                continue
+            if metamod.author_line(u.text):
+                u.decide("meta", "line ending in a job title between the title and the body", "byline")
+                self.a.bylines.append((u, metamod.Byline(raw=u.text)))
                 continue
             name = _NAME_LINE.match(u.text) if not self.zhline(u) else None
             if name and _NOT_A_NAME.search(u.text):
@@ -399,6 +461,25 @@ class Classifier:
                 nxt.lines = u.lines + nxt.lines
                 nxt.source = f"{u.source} {nxt.source}"
                 u.decide("joined", "dateline ending in a dash, joined to the next paragraph")
+
+    def split_by_caption(self, flow: list[Unit]) -> None:
+        """A paragraph that a photo cut in two (``… yesterday called for`` / caption / ``better
+        communication …``): an English line that stops mid-sentence, one or more captions, then a line
+        that starts in lower case. The halves are joined; the caption stays where it is."""
+        for k, u in enumerate(flow):
+            if u.kind not in ("U", "P") or self.zhline(u) or terminated(u.text) or self.size(u) < 6:
+                continue
+            j = k + 1
+            while j < len(flow) and flow[j].kind == "caption":
+                j += 1
+            if j == k + 1 or j >= len(flow):
+                continue
+            nxt = flow[j]
+            if nxt.kind in ("U", "P") and nxt.text[:1].islower():
+                nxt.text = f"{u.text} {nxt.text}"
+                nxt.lines = u.lines + nxt.lines
+                nxt.source = f"{u.source} {nxt.source}"
+                u.decide("joined", "first half of a paragraph split by a caption")
 
     def lists(self, flow: list[Unit]) -> None:
         n = len(flow)
