@@ -173,28 +173,37 @@ def _spread(text: str, start: int, end: int, amount: float) -> tuple[float, ...]
 class LineBreaker:
     """Greedy first-fit breaking with kinsoku, then per-line justification.
 
-    ``widths[i]`` is the advance of ``text[i]`` in points. ``measures`` gives the available width of
-    each line (the last value repeats), e.g. ``(measure - indent, measure)``.
+    ``widths[i]`` is the advance of ``text[i]`` in points; ``kerns[i]`` (optional) an adjustment
+    between ``text[i]`` and ``text[i + 1]`` that applies only when both are on one line (punctuation
+    compression). ``measures`` gives the available width of each line (the last value repeats),
+    e.g. ``(measure - indent, measure)``.
     """
 
     #: largest tightening per gap, in ems of the body size, to pull closing punctuation in
     max_shrink_em = 0.05
 
-    def __init__(self, text: str, widths: Sequence[float], em: float):
+    def __init__(self, text: str, widths: Sequence[float], em: float,
+                 kerns: Sequence[float] | None = None):
         self.text = text
         self.widths = widths
         self.em = em
+        self.kerns = list(kerns) if kerns is not None else [0.0] * len(text)
         self.allowed = break_opportunities(text)
-        # prefix sums make every width a subtraction
+        # prefix sums (each kern folded into the character before it) make widths a subtraction
         acc = [0.0]
-        for w in widths:
-            acc.append(acc[-1] + w)
+        for w, k in zip(widths, self.kerns, strict=True):
+            acc.append(acc[-1] + w + k)
         self.acc = acc
+
+    def _span(self, start: int, end: int) -> float:
+        """Width of text[start:end] as set: kerns inside the span, none after its last character."""
+        if end <= start:
+            return 0.0
+        return self.acc[end] - self.acc[start] - self.kerns[end - 1]
 
     def width(self, start: int, end: int) -> float:
         """Natural width of text[start:end] without trailing spaces."""
-        end = self._trim(start, end)
-        return self.acc[end] - self.acc[start]
+        return self._span(start, self._trim(start, end))
 
     def _trim(self, start: int, end: int) -> int:
         while end > start and (_is_space(self.text[end - 1]) or self.text[end - 1] in ZERO_WIDTH):
@@ -232,13 +241,12 @@ class LineBreaker:
     def _optimal(self, measures: Sequence[float]) -> list[tuple[int, int, bool]] | None:
         """Knuth-Plass style total fit over the ordinary break points: minimise the sum of squared
         per-gap adjustments so loose and tight lines are evened out. None if some word cannot fit."""
-        text, n, acc, allowed = self.text, len(self.text), self.acc, self.allowed
+        text, n, allowed = self.text, len(self.text), self.allowed
         wsum = [0.0]
         for k in range(n - 1):
             wsum.append(wsum[-1] + _gap_weight(text[k], text[k + 1]))
         start0 = self._skip(0)
         ends = [k for k in range(start0 + 1, n + 1) if allowed[k] == 2 or k == n]
-        starts = {start0: 0.0}
         origin: dict[int, int] = {}
         cost_at: dict[int, float] = {start0: 0.0}
         order = [start0]
@@ -251,7 +259,7 @@ class LineBreaker:
                 if s >= e:
                     continue
                 avail = measures[0] if a == start0 else measures[min(1, len(measures) - 1)]
-                width = acc[e] - acc[s]
+                width = self._span(s, e)
                 g = wsum[e - 1] - wsum[s] if e - 1 > s else 0.0
                 if b == n:
                     if width > avail + EPS:
@@ -274,7 +282,6 @@ class LineBreaker:
                 cost_at[b] = best
                 origin[b] = best_from
                 order.append(b)
-        del starts
         if n not in origin:
             return None
         spans: list[tuple[int, int, bool]] = []
@@ -288,7 +295,7 @@ class LineBreaker:
         return spans
 
     def _greedy(self, measures: Sequence[float]) -> list[tuple[int, int, bool]]:
-        text, n, acc = self.text, len(self.text), self.acc
+        text, n = self.text, len(self.text)
         out: list[tuple[int, int, bool]] = []
         start = self._skip(0)
         while start < n:
@@ -298,7 +305,7 @@ class LineBreaker:
             # first character that does not fit (spaces never overflow: they hang)
             i = start
             while i < limit:
-                if not _is_space(text[i]) and acc[i + 1] - acc[start] > avail + EPS:
+                if not _is_space(text[i]) and self._span(start, i + 1) > avail + EPS:
                     break
                 i += 1
             if i >= limit:
@@ -368,7 +375,7 @@ class LineBreaker:
         for k, (s, e, forced) in enumerate(spans):
             last = k == len(spans) - 1
             avail = measures[min(k, len(measures) - 1)]
-            nat = self.acc[e] - self.acc[s]
+            nat = self._span(s, e)
             stretch = justify and not last and not forced
             # a line that overflows (pulled-in punctuation) is always tightened to the measure
             if nat > avail + EPS:
@@ -379,6 +386,25 @@ class LineBreaker:
 
 
 def break_text(text: str, widths: Sequence[float], measures: Sequence[float], em: float,
-               justify: bool = True) -> list[Line]:
+               justify: bool = True, kerns: Sequence[float] | None = None) -> list[Line]:
     """Convenience wrapper: the justified lines of one paragraph."""
-    return LineBreaker(text, widths, em).lines(measures, justify)
+    return LineBreaker(text, widths, em, kerns).lines(measures, justify)
+
+
+#: closing brackets and quotes whose glyph sits in the left half of the em box
+CLOSE_RIGHT_BLANK = frozenset("”’」』）》〉】〕〗〙｝］")
+#: opening brackets and quotes whose glyph sits in the right half of the em box
+OPEN_LEFT_BLANK = frozenset("“‘「『（《〈【〔〖〘｛［")
+#: other full-width punctuation (centred in Taiwan/Hong Kong fonts)
+PUNCT = frozenset("，。、；：？！")
+
+
+def compression(a: str, b: str) -> float:
+    """How much (in ems) adjacent full-width punctuation a, b may close up (JIS X 4051 / clreq
+    punctuation adjustment): the blank half of a closing bracket before more punctuation, and the
+    blank half of an opening bracket after punctuation, e.g. ``”“`` ``」，`` ``，「`` ``（「``."""
+    if a in CLOSE_RIGHT_BLANK and (b in OPEN_LEFT_BLANK or b in CLOSE_RIGHT_BLANK or b in PUNCT):
+        return 0.5
+    if b in OPEN_LEFT_BLANK and (a in PUNCT or a in OPEN_LEFT_BLANK):
+        return 0.5
+    return 0.0

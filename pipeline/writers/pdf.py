@@ -17,24 +17,24 @@ import hashlib
 import io
 import json
 import math
+import re
 import time
-from dataclasses import dataclass, field, replace
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from pipeline.model import Caption, Document, Heading, ListBlock, Paragraph, Quote
 from pipeline.writers import RenderOptions, WriterError, unknown_block
-from pipeline.writers._cjk_linebreak import (
-    LINE_START_PROHIBITED,
-    SPACES,
-    ZERO_WIDTH,
-    LineBreaker,
-    is_cjk,
-)
+from pipeline.writers._cjk_linebreak import SPACES, ZERO_WIDTH, LineBreaker, compression
 
 MM = 72.0 / 25.4
 #: characters the writer prints itself (list markers, attribution dash, truncation)
-EXTRA_CHARS = "0123456789.•・—…·　"
+EXTRA_CHARS = "0123456789.•—…·"
+EXTRA_CJK = "・　〓"
+#: drawn in place of a character no font has: the typesetter's geta mark, or U+FFFD in Latin faces
+PLACEHOLDERS = ("〓", "\ufffd")
 INK = (0.08, 0.08, 0.08)
 GREY = (0.36, 0.36, 0.36)
 LIGHT = (0.52, 0.52, 0.52)
@@ -125,19 +125,45 @@ class PdfWriter:
 
 
 _FONT_CACHE: dict[str, Any] = {}
+_KNOWN_BLOCKS = (Heading, Paragraph, Caption, ListBlock, Quote)
+
+
+def _tounicode_cmap(fontname: str, subset: list[int]) -> str:
+    """reportlab's ToUnicode CMap, with characters beyond the BMP written as UTF-16 surrogate
+    pairs (reportlab prints ``<29E3D>``, which no reader accepts, so Ext-B ideographs and emoji
+    would not copy) and at most 100 entries per bfchar block, as the CMap spec asks."""
+    def utf16(v: int) -> str:
+        if v <= 0xFFFF:
+            return f"{v:04X}"
+        v -= 0x10000
+        return f"{0xD800 + (v >> 10):04X}{0xDC00 + (v & 0x3FF):04X}"
+
+    entries = [f"<{i:02X}> <{utf16(v)}>" for i, v in enumerate(subset)]
+    blocks = []
+    for k in range(0, len(entries), 100):
+        chunk = entries[k:k + 100]
+        blocks += [f"{len(chunk)} beginbfchar", *chunk, "endbfchar"]
+    return "\n".join([
+        "/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap", "/CIDSystemInfo",
+        f"<< /Registry ({fontname})", f"/Ordering ({fontname})", "/Supplement 0", ">> def",
+        f"/CMapName /{fontname} def", "/CMapType 2 def", "1 begincodespacerange",
+        f"<00> <{len(subset) - 1:02X}>", "endcodespacerange", *blocks, "endcmap",
+        "CMapName currentdict /CMap defineresource pop", "end", "end"])
 
 
 def _register(face: Any) -> str:
     """Register a pipeline.fonts Face with reportlab once per process; return its font name."""
-    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase import pdfmetrics, ttfonts
     from reportlab.pdfbase.ttfonts import TTFError, TTFont
+
+    ttfonts.makeToUnicodeCMap = _tounicode_cmap  # see _tounicode_cmap: a bug fix, same output otherwise
 
     name = f"{face.ps_name}-{face.sha256[:12]}"
     if name not in _FONT_CACHE:
         try:
             font = TTFont(name, io.BytesIO(face.data), asciiReadable=True, shapable=False)
         except (TTFError, ValueError, KeyError) as exc:
-            raise WriterError(f"pdf writer: font {face.family} ({face.role}) unusable: {exc}") from None
+            raise WriterError(f"pdf: font {face.family} ({face.role}) unusable: {exc}") from None
         pdfmetrics.registerFont(font)
         _FONT_CACHE[name] = font
     return name
@@ -149,13 +175,84 @@ def _num(v: float) -> str:
     return "0" if s in ("-0", "") else s
 
 
+_KEEP_INVISIBLE = frozenset("\n\t\r\u200b\u00ad")
+
+
+def _invisible(ch: str) -> bool:
+    o = ord(ch)
+    if 0xFE00 <= o <= 0xFE0F or 0xE0100 <= o <= 0xE01EF:
+        return True
+    return unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Cs")
+
+
+def _visual_order(text: str, styles: list[Style]) -> tuple[str, list[Style]]:
+    """Hebrew/Arabic runs inside a left-to-right line, put in visual order (a small part of UAX #9:
+    runs of strong right-to-left characters with the neutrals between them are reversed, numbers
+    and combining marks kept in their order), so the page and text extraction read correctly."""
+    bidi = [unicodedata.bidirectional(c) for c in text]
+    n = len(text)
+    order: list[int] = []
+    i = 0
+    while i < n:
+        if bidi[i] not in ("R", "AL"):
+            order.append(i)
+            i += 1
+            continue
+        last = i
+        k = i + 1
+        while k < n and bidi[k] != "L":
+            if bidi[k] in ("R", "AL"):
+                last = k
+            k += 1
+        units: list[list[int]] = []
+        k = i
+        while k <= last:
+            m = k
+            if bidi[k] in ("EN", "AN"):
+                while m + 1 <= last and (bidi[m + 1] in ("EN", "AN") or (
+                        bidi[m + 1] in ("CS", "ET") and m + 2 <= last and bidi[m + 2] in ("EN", "AN"))):
+                    m += 1
+            else:
+                while m + 1 <= last and bidi[m + 1] == "NSM":
+                    m += 1
+            units.append(list(range(k, m + 1)))
+            k = m + 1
+        order += [x for unit in reversed(units) for x in unit]
+        i = last + 1
+    return "".join(text[j] for j in order), [styles[j] for j in order]
+
+
+def _info(text: str) -> str:
+    """A document-info string: one line, no lone surrogates (they cannot be encoded)."""
+    return re.sub("[\ud800-\udfff]", "\ufffd", " ".join(text.split()))
+
+
+def _rgb(color: tuple[float, float, float]) -> str:
+    return " ".join(_num(c) for c in color)
+
+
+def _stroke(color: tuple[float, float, float], width: float, x0: float, y0: float, x1: float,
+            y1: float) -> str:
+    """A rule, in its own graphics state."""
+    return f"q {_rgb(color)} RG {_num(width)} w {_num(x0)} {_num(y0)} m {_num(x1)} {_num(y1)} l S Q"
+
+
+def _fill(color: tuple[float, float, float], x: float, y: float, w: float, h: float) -> str:
+    return f"q {_rgb(color)} rg {_num(x)} {_num(y)} {_num(w)} {_num(h)} re f Q"
+
+
 def _display_date(date: str | None, byline: str | None) -> str | None:
     """The date for the title block, unless the byline already shows it (``2019-03-18 23:59聯合報``)."""
     if not date:
         return None
     shown = date.replace("T", " ")
-    if byline and (shown[:10] in byline or date in byline):
-        return None
+    ymd = re.findall(r"\d+", date)[:3]
+    if byline and len(ymd) == 3:
+        y, mo, d = ymd[0], ymd[1].lstrip("0"), ymd[2].lstrip("0")
+        if re.search(rf"{y}\D{{1,3}}0?{mo}\D{{1,3}}0?{d}(?!\d)", byline):
+            return None
+        if y in byline and re.search(rf"(?<!\d)0?{d}(?!\d)", byline):  # "24 July 2015"
+            return None
     return shown
 
 
@@ -175,26 +272,29 @@ class _Renderer:
     def __init__(self, document: Document, options: RenderOptions):
         from pipeline.fonts import describe_missing, faces_for
 
+        for block in document.blocks:  # fail before any expensive work
+            if not isinstance(block, _KNOWN_BLOCKS):
+                raise unknown_block("pdf", block)
         self.doc = document
         self.options = options
         settings = options.settings
         if settings.writing_mode != "horizontal-tb":
-            options.warning("pdf writer: vertical writing is not supported yet; set horizontally")
-        self.faces = faces_for(document, settings, (options.charset or "") + EXTRA_CHARS)
-        for cp in self.faces.missing:
-            options.warning(describe_missing(cp))
-        self.font_of: dict[int, str] = {}
-        self.fonts: dict[str, Any] = {}
-        for face in self.faces.all_faces():
-            name = _register(face)
-            self.fonts[name] = _FONT_CACHE[name]
-        for face in (self.faces.body, self.faces.bold, self.faces.heading, self.faces.caption,
-                     *self.faces.fallbacks):
-            self.font_of[id(face)] = f"{face.ps_name}-{face.sha256[:12]}"
-            if self.font_of[id(face)] not in self.fonts:
-                self.fonts[self.font_of[id(face)]] = _FONT_CACHE[_register(face)]
+            options.warning("pdf: vertical writing is not supported yet; set horizontally")
         self.lang = document.meta.lang or "und"
         self.cjk = self.lang.split("-")[0].lower() in ("zh", "ja", "ko", "yue", "lzh", "wuu", "cmn")
+        extra = EXTRA_CHARS + (EXTRA_CJK if self.cjk else "\ufffd")
+        self.faces = faces_for(document, settings, (options.charset or "") + extra)
+        for cp in self.faces.missing:
+            options.warning(describe_missing(cp))
+        self.missing = frozenset(self.faces.missing)
+        # reportlab font name of every face (bold and heading often share one subset)
+        self.font_of: dict[int, str] = {}
+        self.fonts: dict[str, Any] = {}
+        for face in (self.faces.body, self.faces.bold, self.faces.heading, self.faces.caption,
+                     *self.faces.fallbacks):
+            name = _register(face)
+            self.font_of[id(face)] = name
+            self.fonts[name] = _FONT_CACHE[name]
         self._geometry()
         self._styles()
         self._width_cache: dict[tuple[str, str], float] = {}
@@ -269,7 +369,8 @@ class _Renderer:
         """Flatten styled runs into characters, splitting by font coverage (fallback faces).
 
         En and em spaces are drawn as the font's space plus a position adjustment (``extra``), so
-        no font needs those glyphs and copy-paste yields a plain space."""
+        no font needs those glyphs and copy-paste yields a plain space. A character no face has is
+        drawn as a placeholder glyph, never as glyph 0 (see :meth:`_placeholder`)."""
         text: list[str] = []
         styles: list[Style] = []
         widths: list[float] = []
@@ -277,11 +378,12 @@ class _Renderer:
         for run_text, style in runs:
             face = self.face_by_font[style.font]
             for sub_face, sub in self.faces.runs(run_text, face):
-                st = style if sub_face is face else replace(style, font=self.font_of.get(
-                    id(sub_face)) or _register(sub_face))
-                if st.font not in self.fonts:
-                    self.fonts[st.font] = _FONT_CACHE[st.font]
+                st = style if sub_face is face else replace(style, font=self._font_name(sub_face))
                 for ch in sub:
+                    if ch not in _KEEP_INVISIBLE and _invisible(ch):
+                        continue  # format and control characters draw nothing (no .notdef boxes)
+                    if ord(ch) in self.missing and not self._placeholder(st.font, ch):
+                        continue
                     wide = _WIDE_SPACES.get(ch)
                     if ch in "\t\r" or wide is not None:
                         ch = " "
@@ -294,6 +396,28 @@ class _Renderer:
                     widths.append(w)
         return "".join(text), styles, widths, extra
 
+    def _font_name(self, face: Any) -> str:
+        name = self.font_of.get(id(face))
+        if name is None:
+            name = self.font_of[id(face)] = _register(face)
+            self.fonts[name] = _FONT_CACHE[name]
+        return name
+
+    def _placeholder(self, font: str, ch: str) -> bool:
+        """Let ``font`` draw a character it lacks with the geta mark 〓 (or U+FFFD): the page shows
+        the typesetter's sign for a missing glyph, while the ToUnicode map, built from the
+        characters, still gives the real character to copy-paste and search."""
+        face = self.fonts[font].face
+        cp = ord(ch)
+        if cp in face.charToGlyph:
+            return True
+        mark = next((ord(m) for m in PLACEHOLDERS if ord(m) in face.charToGlyph), None)
+        if mark is None:
+            return False
+        face.charToGlyph[cp] = face.charToGlyph[mark]
+        face.charWidths[cp] = face.charWidths.get(mark, face.defaultWidth)
+        return True
+
     def compose(self, runs: list[tuple[str, Style]], measure: float, *, indent: float = 0.0,
                 left: float = 0.0, justify: bool = True, align: str = "left") -> list[SetLine]:
         """Break and justify styled text into lines ``measure`` wide, the first indented."""
@@ -301,21 +425,41 @@ class _Renderer:
         if not text.strip():
             return []
         em = max(st.size for st in styles)
-        lines = LineBreaker(text, widths, em).lines((measure - indent, measure), justify=justify)
+        rtl = any(unicodedata.bidirectional(c) in ("R", "AL") for c in text)
+        kerns = self._kerns(text, styles, widths)
+        lines = LineBreaker(text, widths, em, kerns).lines((measure - indent, measure), justify=justify)
         out = []
         for k, ln in enumerate(lines):
             x = left + (indent if k == 0 else 0.0)
             avail = measure - (indent if k == 0 else 0.0)
             gaps = ln.gaps
-            if extra:
-                gaps = tuple(g + extra.get(ln.start + j, 0.0) for j, g in enumerate(gaps))
+            if extra or kerns:
+                gaps = tuple(g + extra.get(ln.start + j, 0.0) + (kerns[ln.start + j] if kerns else 0.0)
+                             for j, g in enumerate(gaps))
             drawn = ln.width + sum(ln.gaps)
             if not ln.justified and align == "right":
                 x += avail - drawn
             elif not ln.justified and align == "center":
                 x += (avail - drawn) / 2
-            out.append(SetLine(text[ln.start:ln.end], styles[ln.start:ln.end], gaps, x, drawn))
+            lt, ls = text[ln.start:ln.end], styles[ln.start:ln.end]
+            if rtl:
+                lt, ls = _visual_order(lt, ls)
+            out.append(SetLine(lt, ls, gaps, x, drawn))
         return out
+
+    @staticmethod
+    def _kerns(text: str, styles: list[Style], widths: list[float]) -> list[float] | None:
+        """Punctuation compression between adjacent full-width marks (``”“`` ``」，`` ``，「``),
+        as a negative adjustment that only applies when both stay on one line."""
+        kerns = None
+        for i in range(len(text) - 1):
+            c = compression(text[i], text[i + 1])
+            full = abs(widths[i] - styles[i].size) < 0.01 and abs(widths[i + 1] - styles[i + 1].size) < 0.01
+            if c and full:
+                if kerns is None:
+                    kerns = [0.0] * len(text)
+                kerns[i] = -c * min(styles[i].size, styles[i + 1].size)
+        return kerns
 
     def balanced(self, runs: list[tuple[str, Style]], measure: float) -> list[SetLine]:
         """Ragged lines of similar length (titles): the narrowest measure that keeps the count."""
@@ -372,7 +516,7 @@ class _Renderer:
                     pending = 0.0
                 flush_tj()
                 if st.color != cur_color:
-                    parts.append("%s %s %s rg" % tuple(_num(c) for c in st.color))
+                    parts.append(f"{_rgb(st.color)} rg")
                     cur_color = st.color
                 if key != cur_font:
                     parts.append(f"{self._subset_name(st.font, subset)} {_num(st.size)} Tf")
@@ -461,8 +605,7 @@ class _Renderer:
         boxes.append(Box(self.leading * 0.5))
 
         def rule(ops: list[str], x: float, top: float) -> None:
-            ops.append("q %s %s %s RG 0.8 w %s %s m %s %s l S Q" % (
-                *(_num(c) for c in ACCENT), _num(x), _num(top), _num(x + self.size * 3), _num(top)))
+            ops.append(_stroke(ACCENT, 0.8, x, top, x + self.size * 3, top))
         boxes.append(Box(0.0, rule))
         return Flow(boxes, 0.0, self.leading * 0.6, keep_with_next=True, above_share=0.0)
 
@@ -482,13 +625,13 @@ class _Renderer:
         runs: list[tuple[str, Style]] = []
         if role == "epigraph":
             st = self.st_epigraph
-            lines = self.compose([(block.text, st)], self.measure - 4 * em, left=2 * em)
+            lines = self.compose(self._with_runin(block, st), self.measure - 4 * em, left=2 * em)
             boxes = self._line_boxes(lines, round(st.size * 1.7, 2), st.size)
             return Flow(boxes, 0.0, self.leading * 0.3, keep_with_next=True, splittable=True,
                         above_share=0.3)
         if role == "note":
             st = self.st_note
-            lines = self.compose([(block.text, st)], self.measure, indent=2 * st.size)
+            lines = self.compose(self._with_runin(block, st), self.measure, indent=2 * st.size)
             boxes = self._line_boxes(lines, round(st.size * 1.7, 2), st.size)
             return Flow(boxes, self.leading * 0.5, self.leading * 0.25, splittable=True)
         st = self.st_bold if role == "lead" else self.st_body
@@ -504,6 +647,14 @@ class _Renderer:
             lines = self.compose(runs, self.measure, indent=indent)
         return Flow(self._line_boxes(lines, self.leading, self.size), splittable=True)
 
+    def _with_runin(self, block: Paragraph, st: Style) -> list[tuple[str, Style]]:
+        """The paragraph's runs: a run-in head in the bold face at the paragraph's size first."""
+        runs = []
+        if block.runin:
+            runs.append((block.runin, replace(st, font=self.st_bold.font)))
+        runs.append((block.text, st))
+        return runs
+
     def _caption(self, block: Caption) -> list[Flow]:
         st, sc = self.st_caption, self.st_credit
         boxes: list[Box] = []
@@ -518,19 +669,30 @@ class _Renderer:
         lead = round(st.size * 1.6, 2)
         text_boxes = self._line_boxes(lines, lead, st.size)
         if image is not None:
-            boxes.append(image)
-            boxes.append(Box(st.size * 0.6))
-        if bar and text_boxes:
-            total = sum(b.height for b in text_boxes)
+            # the picture and its first caption line travel together
+            first = text_boxes[0] if text_boxes else Box(0.0)
+            gap = st.size * 0.6
 
-            def draw_bar(ops: list[str], x: float, top: float) -> None:
-                y0 = top - (lead - st.size) / 2 + st.size * 0.0
-                ops.append("q %s %s %s rg %s %s %s %s re f Q" % (
-                    *(_num(c) for c in ACCENT), _num(x), _num(y0 - total + (lead - st.size)),
-                    _num(1.6), _num(total - (lead - st.size))))
-            boxes.append(Box(0.0, draw_bar))
+            def draw_pic(ops: list[str], x: float, top: float, first: Box = first) -> None:
+                image.draw(ops, x, top)  # type: ignore[misc]
+                if first.draw is not None:
+                    first.draw(ops, x, top - image.height - gap)
+            boxes.append(Box(image.height + gap + first.height, draw_pic))
+            text_boxes = text_boxes[1:]
+        elif bar:
+            pad = (lead - st.size) / 2
+            n = len(text_boxes)
+            for k in range(n):  # a bar beside the caption, drawn line by line so it may split
+                inner = text_boxes[k].draw
+
+                def draw(ops: list[str], x: float, top: float, inner: Any = inner, k: int = k) -> None:
+                    y0 = top - (pad if k == 0 else 0.0)
+                    y1 = top - lead + (pad if k == n - 1 else 0.0)
+                    ops.append(_fill(ACCENT, x, y1, 1.6, y0 - y1))
+                    inner(ops, x, top)
+                text_boxes[k] = Box(lead, draw, True)
         boxes += text_boxes
-        return [Flow(boxes, self.leading * 0.5, self.leading * 0.6)]
+        return [Flow(boxes, self.leading * 0.5, self.leading * 0.6, splittable=True)]
 
     def _image_box(self, block: Caption) -> Box | None:
         base = self.options.base_dir or Path.cwd()
@@ -538,15 +700,22 @@ class _Renderer:
         try:
             path.relative_to(Path(base).resolve())
         except ValueError:
-            self.options.warning(f"pdf writer: image {block.image!r} lies outside {base}; left out")
+            self.options.warning(f"pdf: image {block.image!r} lies outside {base}; left out")
+            return None
+        if not path.is_file():
+            self.options.warning(f"pdf: image {block.image!r} cannot be read (no such file); left out")
             return None
         try:
+            from PIL import Image
             from reportlab.lib.utils import ImageReader
 
+            with Image.open(path) as probe:  # a clear message for files that are not images
+                probe.verify()
             reader = ImageReader(str(path))
             iw, ih = reader.getSize()
-        except Exception as exc:  # unreadable or missing image: the caption still prints
-            self.options.warning(f"pdf writer: image {block.image!r} cannot be read ({exc}); left out")
+        except Exception as exc:  # unreadable image: the caption still prints
+            reason = "not an image format it can read" if "identify" in str(exc) else type(exc).__name__
+            self.options.warning(f"pdf: image {block.image!r} cannot be read ({reason}); left out")
             return None
         w = self.measure
         h = w * ih / max(1, iw)
@@ -577,9 +746,9 @@ class _Renderer:
 
                 def draw(ops: list[str], x: float, top: float, first: Any = first, mline: SetLine = mline
                          ) -> None:
-                    first(ops, x, top)
                     baseline = top - (self.leading - self.size) / 2 - self.size * 0.88
-                    self.draw_line(ops, mline, x, baseline)
+                    self.draw_line(ops, mline, x, baseline)  # first, so it is copied first
+                    first(ops, x, top)
                 boxes[0] = Box(boxes[0].height, draw, True)
             out.append(Flow(boxes, splittable=True))
         return out
@@ -605,8 +774,7 @@ class _Renderer:
             def draw(ops: list[str], x: float, top: float, inner: Any = inner, k: int = k) -> None:
                 y0 = top - (pad if k == 0 else 0.0)
                 y1 = top - self.leading + (pad if k == n - 1 else 0.0)
-                ops.append("q %s %s %s RG 0.6 w %s %s m %s %s l S Q" % (
-                    *(_num(c) for c in LIGHT), _num(x + em), _num(y0), _num(x + em), _num(y1)))
+                ops.append(_stroke(LIGHT, 0.6, x + em, y0, x + em, y1))
                 inner(ops, x, top)
             boxes[k] = Box(boxes[k].height, draw, True)
         return [Flow(boxes, self.leading * 0.5, self.leading * 0.5, splittable=True)]
@@ -701,25 +869,21 @@ class _Renderer:
         body_font = self.st_body.font
         self.canvas = c = Canvas(buf, pagesize=(self.page_w, self.page_h), invariant=1 if epoch is not None
                                  else 0, pageCompression=1, lang=self.lang, initialFontName=body_font,
-                                 initialFontSize=self.size, pdfVersion=(1, 6))
+                                 initialFontSize=self.size)
         self._enc_cache: dict[tuple[str, str], tuple[int, int]] = {}
         self._names: dict[tuple[str, int], str] = {}
         self._stamp(epoch)
-        c.setTitle(m.title)
-        author = m.author or m.byline or m.publisher
-        if author:
-            c.setAuthor(author)
-        subject = m.subject or m.description or m.subtitle
-        if subject:
-            c.setSubject(subject)
-        if m.keywords:
-            c.setKeywords(", ".join(m.keywords))
+        c.setTitle(_info(m.title))
+        c.setAuthor(_info(m.author or m.byline or m.publisher or ""))
+        c.setSubject(_info(m.subject or m.description or m.subtitle or self._summary()))
+        c.setKeywords(_info(", ".join(m.keywords)))
         c.setCreator(f"publish {opts.version}")
         c.setProducer(f"publish {opts.version} (ReportLab {rl_version})")
 
         flows = self._flows()
         pages = self.paginate(flows)
         level_prev = -1
+        outlines = 0
         ops: list[str] = []
         for pno, placed in enumerate(pages, 1):
             recto = pno % 2 == 1
@@ -734,10 +898,10 @@ class _Renderer:
                     self._flush(ops)
                     title, level = flow.outline
                     lvl = min(max(0, level - 1), level_prev + 1)
-                    key = f"h{len(self._names)}-{pno}-{int(top)}-{id(flow)}"
-                    key = hashlib.sha1(f"{title}|{pno}|{top:.2f}".encode()).hexdigest()[:16]
+                    outlines += 1
+                    key = f"heading-{outlines}"
                     c.bookmarkPage(key, fit="XYZ", left=0, top=top + self.leading)
-                    c.addOutlineEntry(title, key, level=lvl, closed=False)
+                    c.addOutlineEntry(_info(title), key, level=lvl, closed=False)
                     level_prev = lvl
                 for box in flow.boxes:
                     if box.draw is not None:
@@ -751,36 +915,41 @@ class _Renderer:
         c.save()
         return buf.getvalue()
 
-    def _furniture(self, ops: list[str], pno: int, recto: bool) -> None:
-        """Running head (the title, from page 2) and folio, outer side, in the caption face."""
-        x0 = self.inner if recto else self.outer
-        x1 = x0 + self.measure
-        sf = self.st_folio
-        folio = self.compose([(str(pno), sf)], self.measure, justify=False,
-                             align="right" if recto else "left")
-        if folio:
-            self.draw_line(ops, folio[0], x0, self.top_margin_foot())
-        if pno == 1:
-            return
-        sh = self.st_head
-        title = self.doc.meta.title
-        lines = self.compose([(title, sh)], self.measure * 0.8, justify=False)
-        if len(lines) > 1:
-            text = lines[0].text.rstrip()
-            lines = self.compose([(text + "…", sh)], self.measure * 0.85, justify=False)[:1]
-        if lines:
-            ln = lines[0]
-            ln.x = (self.measure - ln.width) if recto else 0.0
-            base = self.page_h - self.top + self.size * 1.6
-            self.draw_line(ops, ln, x0, base)
-            ops.append("q %s %s %s RG 0.3 w %s %s m %s %s l S Q" % (
-                *(_num(c) for c in LIGHT), _num(x0), _num(base - sh.size * 0.7), _num(x1),
-                _num(base - sh.size * 0.7)))
+    def _summary(self, limit: int = 100) -> str:
+        """The opening of the first paragraph, for the Subject field when the document has none."""
+        for block in self.doc.blocks:
+            if isinstance(block, Paragraph) and block.role is None:
+                text = " ".join(block.text.split())
+                return text if len(text) <= limit else text[:limit].rstrip() + "…"
+        return ""
 
-    def top_margin_foot(self) -> float:
-        """Baseline of the folio: half-way down the bottom margin."""
+    def _furniture(self, ops: list[str], pno: int, recto: bool) -> None:
+        """Running head (the title, from page 2) and folio, outer side, in the caption face; left
+        out when a margin is too small to hold them."""
+        x0 = self.inner if recto else self.outer
+        sf, sh = self.st_folio, self.st_head
         bottom = self.page_h - self.top - self.frame_h
-        return max(self.size, bottom * 0.5)
+        if bottom >= sf.size * 2:
+            folio = self.compose([(str(pno), sf)], self.measure, justify=False,
+                                 align="right" if recto else "left")
+            if folio:
+                self.draw_line(ops, folio[0], x0, bottom * 0.5)
+        if pno == 1 or self.top < sh.size * 3.5:
+            return
+        if not hasattr(self, "_head_line"):
+            lines = self.compose([(self.doc.meta.title, sh)], self.measure * 0.8, justify=False)
+            if len(lines) > 1:
+                text = self.doc.meta.title[:len(lines[0].text)].rstrip()
+                lines = self.compose([(text + "…", sh)], self.measure * 0.85, justify=False)[:1]
+            self._head_line = lines[0] if lines else None
+        ln = self._head_line
+        if ln is None:
+            return
+        ln = replace(ln, x=(self.measure - ln.width) if recto else 0.0)
+        base = self.page_h - self.top + min(self.size * 1.6, self.top * 0.5)
+        self.draw_line(ops, ln, x0, base)
+        y = base - sh.size * 0.7
+        ops.append(_stroke(LIGHT, 0.3, x0, y, x0 + self.measure, y))
 
     def _stamp(self, epoch: int | None) -> None:
         """Dates and file ID from SOURCE_DATE_EPOCH and the document, so builds are reproducible."""
@@ -795,10 +964,10 @@ class _Renderer:
         sig = hashlib.md5(usedforsecurity=False)
         sig.update(b"publish pdf")
         sig.update(str(int(epoch)).encode())
-        payload = json.dumps(self.doc.to_dict(), ensure_ascii=False, sort_keys=True)
+        payload = json.dumps(self.doc.to_dict(), ensure_ascii=True, sort_keys=True)
         sig.update(payload.encode())
         sig.update(repr(self.options.settings.to_dict()).encode())
         doc.signature = sig
 
 
-__all__ = ["PdfWriter", "field"]
+__all__ = ["PdfWriter"]
