@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.model import Document
-from pipeline.writers import RegistryError, Registry, RenderOptions, Writer, discover
+from pipeline.writers import Registry, RegistryError, RenderOptions, Writer, discover
 
 
 class _Txt:
