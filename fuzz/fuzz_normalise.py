@@ -2,7 +2,7 @@
 every Han character of the input (in a block, the metadata or ``dropped``), or fail with
 NormaliseError naming the problems. Anything else is a crash worth keeping.
 
-    python fuzz/fuzz_normalise.py -max_total_time=60 fuzz/corpus/normalise
+    python fuzz/fuzz_normalise.py -max_total_time=60 /tmp/fuzz-normalise fuzz/seeds/normalise
 
 Crashes found are kept as regression inputs in tests/bad_inputs/fuzz/ (see fuzz/README.md).
 """
@@ -51,8 +51,10 @@ def check(data: bytes) -> None:
 def main() -> None:
     import atheris
 
-    with atheris.instrument_imports():
-        import pipeline.normalise  # noqa: F401
+    import pipeline.normalise  # noqa: F401 - load everything, then instrument it
+    import pipeline.yamlio  # noqa: F401
+
+    atheris.instrument_all()
     atheris.Setup(sys.argv, check)
     atheris.Fuzz()
 

@@ -1,7 +1,7 @@
 """Fuzz the YAML loader: any bytes either load as a Document that dumps and loads back equal, or
 fail with DocumentError, one located line per problem. Anything else is a crash worth keeping.
 
-    python fuzz/fuzz_yaml.py -max_total_time=60 fuzz/corpus/yaml
+    python fuzz/fuzz_yaml.py -max_total_time=60 /tmp/fuzz-yaml fuzz/seeds/yaml
 
 Crashes found are kept as regression inputs in tests/bad_inputs/fuzz/ (see fuzz/README.md).
 """
@@ -36,9 +36,10 @@ def check(data: bytes) -> None:
 def main() -> None:
     import atheris
 
-    with atheris.instrument_imports():
-        import pipeline.model  # noqa: F401
-        import pipeline.yamlio  # noqa: F401
+    import pipeline.normalise  # noqa: F401 - load everything, then instrument it
+    import pipeline.yamlio  # noqa: F401
+
+    atheris.instrument_all()
     atheris.Setup(sys.argv, check)
     atheris.Fuzz()
 
