@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 import subprocess
+import sys
 import uuid
 import xml.etree.ElementTree as ET
 import zipfile
@@ -217,8 +218,41 @@ def test_ncx_matches_nav(book: Book, sample_document: Document) -> None:
 
 def test_document_without_headings_still_has_a_toc() -> None:
     doc = Document(meta=Meta(title="Only text", lang="en"), blocks=(Paragraph(text="One."),))
-    nav = Book(render(doc)).xml("nav.xhtml")
+    book = Book(render(doc))
+    nav = book.xml("nav.xhtml")
     assert [alltext(a) for a in nav.iter(f"{{{NS['x']}}}a")][0] == "Only text"
+    ncx = book.xml(book.href("ncx"))
+    assert [p.findtext("ncx:navLabel/ncx:text", namespaces=NS)
+            for p in ncx.iter(f"{{{NS['ncx']}}}navPoint")] == ["Only text"]
+    assert ncx_meta(ncx)["dtb:depth"] == "1"
+
+
+def ncx_meta(ncx: ET.Element) -> dict[str, str | None]:
+    return {m.get("name", ""): m.get("content") for m in ncx.findall("ncx:head/ncx:meta", NS)}
+
+
+def test_what_ebooklib_would_add_by_itself_stays_out(book: Book) -> None:
+    """ebooklib packages the book; its own generator, random identifier, zero NCX depth, guide,
+    landmarks or page list must not reach it, and what it has no option for must be there."""
+    generators = [e.get("content") for e in book.opf.findall("opf:metadata/opf:meta", NS)
+                  if e.get("name") == "generator"]
+    assert generators == ["publish test"]
+    assert len(book.meta("dc:identifier")) == 1
+    assert book.opf.get(XML_LANG) == "zh-Hant"
+    assert book.opf.find("opf:guide", NS) is None
+    ncx = book.xml(book.href("ncx"))
+    assert ncx.get(XML_LANG) == "zh-Hant" and ncx_meta(ncx)["dtb:depth"] == "2"
+    navs = list(book.xml("nav.xhtml").iter(f"{{{NS['x']}}}nav"))
+    assert [n.get(EPUB_TYPE) for n in navs] == ["toc", "landmarks"]
+    assert navs[1].get("hidden") == "hidden"  # not printed in the contents page the spine shows
+
+
+def test_importing_the_writer_loads_no_packaging_library() -> None:
+    """``publish --help`` stays fast: ebooklib and lxml are imported when a book is rendered."""
+    code = ("import sys, pipeline.writers.epub; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'ebooklib', 'lxml', 'PIL', 'fontTools'}))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "[]"
 
 
 # -- content -----------------------------------------------------------------------------------------

@@ -1,10 +1,15 @@
 """The EPUB 3 edition: the one people read on phones and e-readers, so it must validate cleanly.
 
-The container is assembled here with :mod:`zipfile` rather than through ebooklib: every part is
-written as a string we control, so the text is escaped exactly once, the navigation can never be
-empty, the ``mimetype`` entry comes first and stored, and timestamps and order are fixed, which
-makes the bytes reproducible for a given input and ``SOURCE_DATE_EPOCH``. The writer is pure: it
-returns bytes and reads only the images a document names (below ``options.base_dir``).
+ebooklib packages the book: ``container.xml``, ``content.opf`` (metadata, manifest, spine) and the
+NCX come from its :class:`~ebooklib.epub.EpubBook`. The XHTML, the navigation document and the
+stylesheet are written here as strings we control and handed to ebooklib verbatim, so the text is
+escaped exactly once and the navigation can never be empty. What ebooklib cannot do is patched on
+its own lxml trees (``xml:lang`` on package and NCX, the NCX depth), and its zip, which stamps the
+wall clock, is rewritten with ``mimetype`` first and stored and fixed order, times and modes, which
+makes the bytes reproducible for a given input and ``SOURCE_DATE_EPOCH``. ebooklib and lxml are
+imported only when rendering. The writer is pure: it returns bytes (ebooklib writes to memory,
+so a failed write leaves no broken file) and reads only the images a document names (below
+``options.base_dir``).
 
 Parts: ``cover.xhtml`` (a PNG drawn with the book's own fonts), ``title.xhtml``, ``nav.xhtml``
 (toc + landmarks), ``text.xhtml`` (the article), ``toc.ncx`` for EPUB 2 readers, one stylesheet
@@ -41,12 +46,13 @@ from pipeline.model import (
 from pipeline.writers import RenderOptions, WriterError, unknown_block
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
+    from ebooklib.epub import EpubBook
+    from ebooklib.epub import EpubWriter as _EbooklibWriter
+
     from pipeline.fonts import Face, FaceSet
 
 #: Total bytes of embedded fonts we allow (the issue: "under 1 MB").
 FONT_BUDGET = 1_000_000
-#: Where everything but the container files lives inside the zip.
-OEBPS = "EPUB"
 #: Zip entries may not predate 1980; used when no SOURCE_DATE_EPOCH is given.
 _ZIP_FLOOR = (1980, 1, 1, 0, 0, 0)
 
@@ -173,7 +179,6 @@ class _Asset:
     media_type: str
     data: bytes
     id: str
-    properties: str = ""
 
 
 @dataclass
@@ -761,91 +766,84 @@ def _nav_page(book: _Book) -> bytes:
     return _xhtml(book, contents, body, ' epub:type="frontmatter"')
 
 
-def _ncx(book: _Book, identifier: str) -> bytes:
-    points: list[str] = []
-    order = 0
-
-    def point(href: str, text: str, inner: str = "") -> str:
-        nonlocal order
-        order += 1
-        return (f'<navPoint id="np{order}" playOrder="{order}">'
-                f"<navLabel><text>{book.plain(text)}</text></navLabel>"
-                f'<content src="{href}"/>{inner}</navPoint>\n')
-
-    tree = _toc_tree(book)
-    for href, text, children in tree:
-        order += 1  # a parent's playOrder comes before its children's
-        mine = order
-        inner = "".join(point(h, t) for h, t in children)
-        points.append(f'<navPoint id="np{mine}" playOrder="{mine}">'
-                      f"<navLabel><text>{book.plain(text)}</text></navLabel>"
-                      f'<content src="{href}"/>{inner}</navPoint>\n')
-    depth = 2 if any(children for _, _, children in tree) else 1
-    return (
-        _XML_DECL
-        + '<ncx xmlns="http://www.daisy.org/z3986/2005/ncx/" version="2005-1" '
-        + f'xml:lang="{_attr(book.lang)}">\n'
-        + "<head>\n"
-        + f'<meta name="dtb:uid" content="{_attr(identifier)}"/>\n'
-        + f'<meta name="dtb:depth" content="{depth}"/>\n'
-        + '<meta name="dtb:totalPageCount" content="0"/>\n'
-        + '<meta name="dtb:maxPageNumber" content="0"/>\n'
-        + "</head>\n"
-        + f"<docTitle><text>{book.plain(book.meta.title)}</text></docTitle>\n"
-        + f'<navMap>\n{"".join(points)}</navMap>\n</ncx>\n'
-    ).encode("utf-8")
+# -- package (ebooklib) ---------------------------------------------------------------------------
+def _moment(epoch: int | None) -> dt.datetime:
+    """When the book was last modified: SOURCE_DATE_EPOCH, else now; always UTC (ebooklib writes
+    the value with a literal ``Z``, so it must not be local time)."""
+    if epoch is None:
+        return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc)
 
 
-# -- package document -----------------------------------------------------------------------------
-def _modified(epoch: int | None) -> str:
-    moment = (dt.datetime.fromtimestamp(epoch, dt.timezone.utc) if epoch is not None
-              else dt.datetime.now(dt.timezone.utc))
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+def _toc(book: _Book) -> list:
+    """:func:`_toc_tree` as ebooklib's ``book.toc`` (a ``(Section, [Link])`` pair for a heading
+    with sub-headings), from which ebooklib writes the NCX. Titles are plain text: lxml escapes."""
+    from ebooklib import epub
+
+    toc: list = []
+    n = 0
+    for href, text, children in _toc_tree(book):
+        n += 1
+        if not children:
+            toc.append(epub.Link(href, book.text(text), f"np{n}"))
+            continue
+        links = []
+        for child_href, child_text in children:
+            n += 1
+            links.append(epub.Link(child_href, book.text(child_text), f"np{n}"))
+        toc.append((epub.Section(book.text(text), href), links))
+    return toc
 
 
-def _opf(book: _Book, identifier: str, assets: list[_Asset], has_images: bool) -> bytes:
+def _metadata(book: _Book, pkg: EpubBook, identifier: str, has_images: bool) -> None:
+    """Package metadata through ebooklib (lxml escapes every value; ``book.text`` has already
+    replaced what XML cannot hold, which lxml would otherwise reject and ebooklib silently drop)."""
     meta = book.meta
-    m: list[str] = [
-        f'<dc:identifier id="pub-id">{escape(book.text(identifier))}</dc:identifier>',
-        f"<dc:title>{book.plain(meta.title)}</dc:title>",
-        f"<dc:language>{escape(book.lang)}</dc:language>",
-    ]
+    pkg.IDENTIFIER_ID = "pub-id"
+    pkg.set_identifier(_XML_INVALID.sub("\ufffd", identifier))  # replaces ebooklib's random uuid4
+    pkg.set_title(book.text(meta.title))
+    pkg.set_language(book.lang)
+    # ebooklib announces itself as the generator unless told otherwise.
+    pkg.set_unique_metadata("OPF", "generator", "",
+                            {"name": "generator", "content": f"publish {book.options.version}"})
     creator = meta.author  # a byline is a printed line (often a date), not a name
     if creator:
-        m.append(f'<dc:creator id="creator">{book.plain(creator)}</dc:creator>')
-        m.append('<meta refines="#creator" property="role" scheme="marc:relators">aut</meta>')
+        pkg.add_author(book.text(creator), role="aut", uid="creator")
     if meta.editor:
-        m.append(f'<dc:contributor id="editor">{book.plain(meta.editor)}</dc:contributor>')
-        m.append('<meta refines="#editor" property="role" scheme="marc:relators">edt</meta>')
+        pkg.add_metadata("DC", "contributor", book.text(meta.editor), {"id": "editor"})
+        pkg.add_metadata(None, "meta", "edt",
+                         {"refines": "#editor", "property": "role", "scheme": "marc:relators"})
     if meta.publisher:
-        m.append(f"<dc:publisher>{book.plain(meta.publisher)}</dc:publisher>")
+        pkg.add_metadata("DC", "publisher", book.text(meta.publisher))
     date = _normalise_date(meta.date)
     if date:
-        m.append(f"<dc:date>{escape(date)}</dc:date>")
+        pkg.add_metadata("DC", "date", date)
     if meta.rights:
-        m.append(f"<dc:rights>{book.plain(meta.rights)}</dc:rights>")
+        pkg.add_metadata("DC", "rights", book.text(meta.rights))
     subjects = [s for s in ([meta.subject] if meta.subject else []) + list(meta.keywords) if s.strip()]
     for subject in dict.fromkeys(subjects):
-        m.append(f"<dc:subject>{book.plain(subject)}</dc:subject>")
+        pkg.add_metadata("DC", "subject", book.text(subject))
     if meta.description:
-        m.append(f"<dc:description>{book.plain(meta.description)}</dc:description>")
+        pkg.add_metadata("DC", "description", book.text(meta.description))
     if meta.source:
-        m.append(f"<dc:source>{book.plain(meta.source)}</dc:source>")
-    m.append(f'<meta property="dcterms:modified">{_modified(book.options.source_date_epoch)}</meta>')
-    m.append('<meta name="cover" content="cover-image"/>')
+        pkg.add_metadata("DC", "source", book.text(meta.source))
+
+    def prop(name: str, value: str) -> None:
+        pkg.add_metadata(None, "meta", value, {"property": name})
+
     # Apple Books ignores embedded fonts unless told the book specifies them.
-    m.append('<meta property="ibooks:specified-fonts">true</meta>')
+    pkg.add_prefix("ibooks", _IBOOKS)
+    prop("ibooks:specified-fonts", "true")
     if book.vertical:  # Kindle's converters read this to keep the book vertical
-        m.append('<meta name="primary-writing-mode" content="vertical-rl"/>')
-    m.append(f'<meta name="generator" content="publish {_attr(book.options.version)}"/>')
+        pkg.add_metadata(None, "meta", "", {"name": "primary-writing-mode", "content": "vertical-rl"})
     # Accessibility: only what is true of every book this writer makes.
-    m.append('<meta property="schema:accessMode">textual</meta>')
-    m.append('<meta property="schema:accessMode">visual</meta>')  # the cover and any photos
-    m.append('<meta property="schema:accessModeSufficient">textual</meta>')
+    prop("schema:accessMode", "textual")
+    prop("schema:accessMode", "visual")  # the cover and any photos
+    prop("schema:accessModeSufficient", "textual")
     for feature in ("structuralNavigation", "tableOfContents", "readingOrder",
                     "displayTransformability", "alternativeText"):
-        m.append(f'<meta property="schema:accessibilityFeature">{feature}</meta>')
-    m.append('<meta property="schema:accessibilityHazard">none</meta>')
+        prop("schema:accessibilityFeature", feature)
+    prop("schema:accessibilityHazard", "none")
     summary = (
         "Reflowable text with a table of contents, headings that mark each section and a single "
         "logical reading order; readers may change the font, size and colours. The cover image "
@@ -854,45 +852,87 @@ def _opf(book: _Book, identifier: str, assets: list[_Asset], has_images: bool) -
     )
     if book.vertical:
         summary += " The text is set vertically, read top to bottom and right to left."
-    m.append(f'<meta property="schema:accessibilitySummary">{escape(summary)}</meta>')
-
-    manifest = [
-        '<item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/>',
-        '<item id="ncx" href="toc.ncx" media-type="application/x-dtbncx+xml"/>',
-        '<item id="css" href="css/book.css" media-type="text/css"/>',
-        '<item id="cover" href="cover.xhtml" media-type="application/xhtml+xml"/>',
-        '<item id="titlepage" href="title.xhtml" media-type="application/xhtml+xml"/>',
-        '<item id="text" href="text.xhtml" media-type="application/xhtml+xml"/>',
-        '<item id="colophon" href="colophon.xhtml" media-type="application/xhtml+xml"/>',
-    ]
-    for a in assets:
-        props = f' properties="{a.properties}"' if a.properties else ""
-        manifest.append(f'<item id="{a.id}" href="{_attr(a.href)}" media-type="{a.media_type}"{props}/>')
-    ppd = ' page-progression-direction="rtl"' if book.vertical else ""
-    spine = (f'<spine toc="ncx"{ppd}>\n<itemref idref="cover"/>\n<itemref idref="titlepage"/>\n'
-             '<itemref idref="nav"/>\n<itemref idref="text"/>\n<itemref idref="colophon"/>\n</spine>\n')
-    lang = _attr(book.lang)
-    return (
-        _XML_DECL
-        + f'<package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="pub-id" '
-        f'xml:lang="{lang}" prefix="ibooks: {_IBOOKS}">\n'
-        + '<metadata xmlns:dc="http://purl.org/dc/elements/1.1/">\n'
-        + "\n".join(m)
-        + "\n</metadata>\n<manifest>\n"
-        + "\n".join(manifest)
-        + "\n</manifest>\n"
-        + spine
-        + "</package>\n"
-    ).encode("utf-8")
+    prop("schema:accessibilitySummary", summary)
 
 
-_CONTAINER = (
-    _XML_DECL
-    + '<container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">\n'
-    + "<rootfiles>\n"
-    + f'<rootfile full-path="{OEBPS}/content.opf" media-type="application/oebps-package+xml"/>\n'
-    + "</rootfiles>\n</container>\n"
-).encode("utf-8")
+def _package_writer(book: _Book) -> type[_EbooklibWriter]:
+    """ebooklib's writer with what it has no option for, done on lxml trees rather than on
+    serialised bytes: ``xml:lang`` on ``<package>`` and ``<ncx>`` (the language of the metadata
+    and labels, which readers use to pick a CJK font) and a true ``dtb:depth`` in the NCX
+    (ebooklib always writes 0)."""
+    from ebooklib import epub
+    from lxml import etree
+
+    lang = book.lang
+    depth = "2" if any(children for _, _, children in _toc_tree(book)) else "1"
+
+    class Writer(epub.EpubWriter):
+        def _write_opf_file(self, root) -> None:
+            root.set("{http://www.w3.org/XML/1998/namespace}lang", lang)
+            super()._write_opf_file(root)
+
+        def _get_ncx(self) -> bytes:
+            root = etree.fromstring(super()._get_ncx())
+            root.set("{http://www.w3.org/XML/1998/namespace}lang", lang)
+            for element in root.iterfind("{*}head/{*}meta[@name='dtb:depth']"):
+                element.set("content", depth)
+            return etree.tostring(root, encoding="utf-8", xml_declaration=True)
+
+    return Writer
+
+
+def _package(book: _Book, identifier: str, pages: list[tuple[str, str, bytes]], nav: bytes,
+             stylesheet: bytes, cover: _Asset, fonts: list[_Asset], images: list[_Asset]) -> bytes:
+    """Assemble the EPUB with ebooklib: it writes container.xml, content.opf (metadata, manifest,
+    spine with the page progression) and the NCX from ``book.toc``.
+
+    Our XHTML goes in as plain :class:`~ebooklib.epub.EpubItem` parts, written verbatim:
+    ``EpubHtml.get_content`` re-parses a page with lxml's HTML parser and rebuilds ``<head>`` and
+    ``<body>``, which drops the attributes on ``<html>``/``<body>`` (``epub:type``, the
+    ``horizontal`` class of the colophon) and the stylesheet link. The navigation document is ours
+    for the same reason: ebooklib's ``EpubNav`` cannot mark the landmarks ``hidden``, so they
+    would be printed in the contents page the spine shows."""
+    from ebooklib import epub
+
+    pkg = epub.EpubBook()
+    _metadata(book, pkg, identifier, bool(images))
+    if book.vertical:
+        pkg.set_direction("rtl")  # spine page-progression-direction (not package dir)
+
+    def xhtml(uid: str, href: str, data: bytes, properties: tuple[str, ...] = ()) -> epub.EpubItem:
+        item = epub.EpubItem(uid=uid, file_name=href, media_type="application/xhtml+xml", content=data)
+        item.properties = list(properties)  # ebooklib writes manifest properties from this
+        return pkg.add_item(item)
+
+    spine = {"nav": xhtml("nav", "nav.xhtml", nav, ("nav",))}
+    pkg.add_item(epub.EpubNcx())
+    pkg.add_item(epub.EpubItem(uid="css", file_name="css/book.css", media_type="text/css",
+                               content=stylesheet))
+    for uid, href, data in pages:
+        spine[uid] = xhtml(uid, href, data)
+    for font in fonts:
+        pkg.add_item(epub.EpubItem(uid=font.id, file_name=font.href, media_type=font.media_type,
+                                   content=font.data))
+    pkg.set_cover(cover.href, cover.data, create_page=False)  # cover-image property + <meta name="cover">
+    for image in images:
+        pkg.add_item(epub.EpubImage(uid=image.id, file_name=image.href, media_type=image.media_type,
+                                    content=image.data))
+    pkg.spine = [spine[uid] for uid in ("cover", "titlepage", "nav", "text", "colophon")]
+    pkg.toc = _toc(book)
+
+    out = io.BytesIO()
+    writer = _package_writer(book)(out, pkg, {
+        "mtime": _moment(book.options.source_date_epoch),  # dcterms:modified
+        "epub2_guide": False, "epub3_landmark": False, "epub3_pages": False,  # our nav has landmarks
+        "play_order": {"enabled": True, "start_from": 1},  # NCX playOrder 1, 2, ...
+        "compresslevel": 1,  # the zip is re-deflated by _reproducible_zip anyway
+    })
+    writer.process()
+    try:
+        writer.write()
+    except (OSError, ValueError) as exc:  # write_epub would swallow this and return False
+        raise WriterError(f"epub writer: ebooklib could not write the package: {exc}") from exc
+    return _reproducible_zip(out.getvalue(), book.options.source_date_epoch)
 
 
 # -- images ---------------------------------------------------------------------------------------
@@ -1075,21 +1115,27 @@ def _cover_vertical(pen: _Pen, faceset: FaceSet, title: str, who: str, pub: str)
 
 
 # -- the zip --------------------------------------------------------------------------------------
-def _zip(entries: list[tuple[str, bytes]], epoch: int | None) -> bytes:
-    """The container: ``mimetype`` first and stored, the rest deflated, fixed times and modes."""
+def _reproducible_zip(data: bytes, epoch: int | None) -> bytes:
+    """ebooklib's zip rewritten for reproducible bytes: its entries stamp the wall clock, so
+    each is copied, in ebooklib's (deterministic) order with ``mimetype`` first and stored, with
+    a fixed time from ``SOURCE_DATE_EPOCH``, fixed modes and maximal deflate."""
     if epoch is not None:
         stamp = dt.datetime.fromtimestamp(max(epoch, 315532800), dt.timezone.utc)
         date_time = (stamp.year, stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
     else:
         date_time = _ZIP_FLOOR
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in [("mimetype", b"application/epub+zip"), *entries]:
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(buffer, "w") as archive:
+        names = source.namelist()
+        if names[:1] != ["mimetype"] or len(set(names)) != len(names):
+            raise WriterError(f"epub writer: unexpected package layout from ebooklib: {names[:3]}")
+        for name in names:
             info = zipfile.ZipInfo(name, date_time=date_time)
             info.create_system = 3
             info.external_attr = 0o100644 << 16
-            info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
-            archive.writestr(info, data, compresslevel=9 if name != "mimetype" else None)
+            stored = name == "mimetype"
+            info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+            archive.writestr(info, source.read(name), compresslevel=None if stored else 9)
     return buffer.getvalue()
 
 
@@ -1115,7 +1161,8 @@ class EpubWriter:
     def missing_dependency(self) -> str | None:
         import importlib.util
 
-        for module, dist in (("PIL", "Pillow"), ("fontTools", "fonttools")):
+        for module, dist in (("ebooklib", "EbookLib"), ("lxml", "lxml"), ("PIL", "Pillow"),
+                             ("fontTools", "fonttools")):
             if importlib.util.find_spec(module) is None:
                 return dist
         return None
@@ -1139,22 +1186,16 @@ class EpubWriter:
         identifier = book_identifier(document)
 
         try:
-            cover = _Asset("images/cover.png", "image/png", _cover_png(book, faceset), "cover-image",
-                           "cover-image")
+            cover = _Asset("images/cover.png", "image/png", _cover_png(book, faceset),
+                           "cover-img")  # the id ebooklib's set_cover gives it
         except OSError as exc:  # a font Pillow cannot read: fail loudly, naming the cause
             raise WriterError(f"epub writer: cannot draw the cover: {exc}") from None
-        assets = [*fonts.assets, cover, *images.values()]
-        prefix = OEBPS + "/"
-        entries: list[tuple[str, bytes]] = [
-            ("META-INF/container.xml", _CONTAINER),
-            (prefix + "content.opf", _opf(book, identifier, assets, bool(images))),
-            (prefix + "nav.xhtml", _nav_page(book)),
-            (prefix + "toc.ncx", _ncx(book, identifier)),
-            (prefix + "css/book.css", _stylesheet(book, fonts).encode("utf-8")),
-            (prefix + "cover.xhtml", _cover_page(book, cover.href)),
-            (prefix + "title.xhtml", _title_page(book)),
-            (prefix + "text.xhtml", text_page),
-            (prefix + "colophon.xhtml", _colophon_page(book, faceset)),
+        pages = [
+            ("cover", "cover.xhtml", _cover_page(book, cover.href)),
+            ("titlepage", "title.xhtml", _title_page(book)),
+            ("text", "text.xhtml", text_page),
+            ("colophon", "colophon.xhtml", _colophon_page(book, faceset)),
         ]
-        entries += [(prefix + a.href, a.data) for a in assets]
-        return _zip(entries, options.source_date_epoch)
+        return _package(book, identifier, pages, _nav_page(book),
+                        _stylesheet(book, fonts).encode("utf-8"), cover, fonts.assets,
+                        list(images.values()))
