@@ -308,13 +308,15 @@ def build(
                 )
             job_list.append(Job(source, tuple(writers), settings, lang, tuple(sorted((meta or {}).items())),
                                 epoch, None, existing))
-        for job, rendered in zip(job_list, _run(job_list, jobs), strict=True):
-            outcome = _write(output, job, rendered, manifest)
-            outcomes.append(outcome)
-            if on_outcome:
-                on_outcome(outcome)
-        output.save_manifest(manifest)
-        output.update_sums()
+        try:
+            for job, rendered in zip(job_list, _run(job_list, jobs), strict=True):
+                outcome = _write(output, job, rendered, manifest)
+                outcomes.append(outcome)
+                if on_outcome:
+                    on_outcome(outcome)
+        finally:  # even when interrupted: the sums and manifest describe what is on disk
+            output.save_manifest(manifest)
+            output.update_sums()
     return outcomes
 
 

@@ -50,6 +50,17 @@ def _settings(ctx: click.Context, **flags):
         raise Failed(exc.problems) from None
 
 
+def _check_encoding(ctx, param, value: str | None) -> str | None:
+    if value is not None:
+        import codecs
+
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise click.BadParameter(f"unknown encoding {value!r}") from None
+    return value
+
+
 def settings_options(f):
     """Flags that override [tool.publish] settings; shared by every building command."""
     options = [
@@ -61,7 +72,8 @@ def settings_options(f):
                      help="vertical-rl: a traditional vertical EPUB."),
         click.option("--font", multiple=True, metavar="ROLE=FILE",
                      help="Use a font file for a role (body, bold, heading, caption, latin, latin-bold)."),
-        click.option("--encoding", help="Encoding of text sources (default: detected)."),
+        click.option("--encoding", callback=_check_encoding,
+                     help="Encoding of text sources (default: detected)."),
         click.option("--font-cache", type=click.Path(file_okay=False), help="Folder for subset fonts."),
     ]
     for option in reversed(options):

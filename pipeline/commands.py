@@ -54,11 +54,15 @@ def normalize(source: Path, output: Path | None, settings: Settings, *, lang: st
     if output is None:
         sys.stdout.write(text)
         return []
+    if output.is_dir():
+        return [f"{output}: is a directory; -o takes a file name"]
     try:
-        folder = OutputDir(output.parent if str(output.parent) else Path("."))
+        folder = OutputDir(output.parent)
         folder.prepare()
         folder.write(output.name, text.encode("utf-8"))
     except OutputError as exc:
+        if any(p.is_file() for p in output.parents):
+            return [f"{output}: a parent of the output path is a file"]
         return [str(exc)]
     _say(f"{output}  {_size(len(text.encode()))}", quiet)
     return []
@@ -68,14 +72,12 @@ def _explain(src, settings: Settings, lang: str | None):
     """Normalise a text source, printing line -> decision -> rule for every line and repair."""
     from pipeline.normalise import NormaliseError, normalise_bytes
     from pipeline.sources import SourceError
+    from pipeline.yamlio import DocumentError, read_limited
 
     try:
-        data = src.path.read_bytes()
-    except OSError as exc:
-        raise SourceError([f"{src.path}: cannot read: {exc.strerror}"]) from None
-    if len(data) > settings.max_input_bytes:
-        raise SourceError([f"{src.path}: {len(data)} bytes is more than the limit of "
-                           f"{settings.max_input_bytes} (tool.publish.max-input-bytes)"])
+        data = read_limited(src.path, settings.max_input_bytes)
+    except DocumentError as exc:
+        raise SourceError(exc.problems) from None
     try:
         result = normalise_bytes(data, encoding=settings.encoding, lang=lang, quotes=settings.quotes,
                                  max_bytes=settings.max_input_bytes, name=str(src.path))

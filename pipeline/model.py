@@ -291,7 +291,7 @@ class Document:
         for block in self.blocks:
             for f in fields(block):
                 value = getattr(block, f.name)
-                if isinstance(value, str) and f.name != "image":
+                if isinstance(value, str) and f.name not in ("image", "role"):
                     out.append(value)
                 elif f.name == "items":
                     out.extend(value)

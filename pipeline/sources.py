@@ -139,7 +139,7 @@ def load(source: Source, settings: Settings, lang: str | None = None) -> tuple[D
     notes = list(source.notes)
     if source.kind == "yaml":
         try:
-            document = load_document(source.path)
+            document = load_document(source.path, settings.max_input_bytes)
         except DocumentError as exc:
             raise SourceError(exc.problems) from None
     else:
@@ -154,20 +154,12 @@ def load(source: Source, settings: Settings, lang: str | None = None) -> tuple[D
 
 def _normalise_file(path: Path, settings: Settings, lang: str | None) -> tuple[Document, list[str]]:
     from pipeline.normalise import NormaliseError, normalise_bytes
+    from pipeline.yamlio import DocumentError, read_limited
 
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise SourceError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
-    if size > settings.max_input_bytes:
-        raise SourceError([
-            f"{path}: {size} bytes is more than the limit of {settings.max_input_bytes} "
-            "(raise tool.publish.max-input-bytes to build it)"
-        ])
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SourceError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+        data = read_limited(path, settings.max_input_bytes)
+    except DocumentError as exc:
+        raise SourceError(exc.problems) from None
     try:
         result = normalise_bytes(
             data, encoding=settings.encoding, lang=lang, quotes=settings.quotes,

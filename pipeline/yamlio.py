@@ -65,6 +65,15 @@ def format_path(path: Path_) -> str:
     return out or "(document)"
 
 
+def _line_col(text: str, position: int) -> tuple[int, int]:
+    before = text[:position]
+    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
+
+
+#: Characters no edition can carry (XML 1.0 forbids them); only the audit of dropped text may hold them.
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 class _Converter:
     """Turns a composed node tree into plain data, recording positions and refusing abuse."""
 
@@ -119,7 +128,13 @@ class _Converter:
         if node.tag not in _SCALAR_TAGS:
             self.problem(node, path, f"tag {node.tag!r} is not allowed")
             return node.value
-        return self.constructor.construct_object(node, deep=True)
+        value = self.constructor.construct_object(node, deep=True)
+        if isinstance(value, str) and path[:1] != ("dropped",):
+            bad = _ILLEGAL.search(value)
+            if bad:
+                self.problem(node, path, f"control character U+{ord(bad.group()):04X} is not allowed "
+                                         "in text (editions cannot print it)")
+        return value
 
 
 _SCALAR_TAGS = frozenset(
@@ -176,18 +191,24 @@ def parse(text: str, name: str = "<string>", definition: str | None = None) -> d
     """
     from jsonschema import Draft202012Validator
 
+    loader = yaml.SafeLoader(text)
     try:
-        loader = yaml.SafeLoader(text)
-        try:
-            node = loader.get_single_node()
-        finally:
-            loader.dispose()
+        node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
         raise DocumentError([f"{where}: YAML syntax error: {exc.problem or exc.context}"]) from None
-    except yaml.YAMLError as exc:
-        raise DocumentError([f"{name}: YAML error: {exc}"]) from None
+    except yaml.reader.ReaderError as exc:
+        line, col = _line_col(text, exc.position)
+        raise DocumentError([
+            f"{name}:{line}:{col}: character U+{exc.character:04X} is not allowed in YAML"
+            if isinstance(exc.character, int) else f"{name}:{line}:{col}: {exc.reason}"
+        ]) from None
+    except (yaml.YAMLError, ValueError, OverflowError) as exc:  # e.g. an escape out of range
+        mark = loader.get_mark()
+        raise DocumentError([f"{name}:{mark.line + 1}:{mark.column + 1}: YAML error: {exc}"]) from None
+    finally:
+        loader.dispose()
     if node is None:
         raise DocumentError([f"{name}: empty document (expected a mapping with format, meta, blocks)"])
     conv = _Converter(name)
@@ -228,13 +249,25 @@ def loads(text: str, name: str = "<string>") -> Document:
     return Document.from_dict(parse(text, name))
 
 
-def load_document(path: Path | str) -> Document:
-    """Load, validate and build a Document from a YAML file; DocumentError lists every problem."""
-    path = Path(path)
+def read_limited(path: Path, max_bytes: int | None) -> bytes:
+    """A file's bytes, refusing more than ``max_bytes`` without reading them all (a /dev/zero is safe)."""
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as fh:
+            data = fh.read(-1 if max_bytes is None else max_bytes + 1)
     except OSError as exc:
         raise DocumentError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+    if max_bytes is not None and len(data) > max_bytes:
+        raise DocumentError([
+            f"{path}: larger than the limit of {max_bytes} bytes "
+            "(raise tool.publish.max-input-bytes to build it)"
+        ])
+    return data
+
+
+def load_document(path: Path | str, max_bytes: int | None = None) -> Document:
+    """Load, validate and build a Document from a YAML file; DocumentError lists every problem."""
+    path = Path(path)
+    raw = read_limited(path, max_bytes)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

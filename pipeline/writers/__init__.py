@@ -152,3 +152,32 @@ def entry_point_names() -> list[str]:
     order = {name: i for i, name in enumerate(_BUILTIN_ORDER)}
     names = sorted({ep.name for ep in entry_points(group=GROUP)}, key=lambda n: (order.get(n, 99), n))
     return [n for n in names if n not in RESERVED_NAMES]
+
+
+def load_image(writer: str, image: str, options: RenderOptions) -> bytes | None:
+    """The bytes of a caption's image, or None after a warning saying why it was left out.
+
+    One rule for every writer: the path is relative to the document's folder and may not leave it
+    (a hand-edited YAML must not pull in arbitrary files), and the file must be an image PIL reads.
+    """
+    base = Path(options.base_dir or Path.cwd()).resolve()
+    path = (base / image).resolve()
+    if not path.is_relative_to(base):
+        options.warning(f"{writer}: image {image!r} lies outside {base}; left out")
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        options.warning(f"{writer}: image {image!r} cannot be read ({exc.strerror or exc}); left out")
+        return None
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            probe.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        options.warning(f"{writer}: image {image!r} is not an image format it can read; left out")
+        return None
+    return data

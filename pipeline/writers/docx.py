@@ -29,7 +29,6 @@ import re
 import time
 import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
@@ -506,13 +505,15 @@ class _Builder:
         from docx.oxml.ns import qn
         from docx.shared import Emu
 
-        base = self.options.base_dir or Path.cwd()
-        path = Path(base) / str(block.image)
+        from pipeline.writers import load_image
+
+        data = load_image("docx", str(block.image), self.options)
+        if data is None:
+            return
         try:
-            data = path.read_bytes()
             image = Image.from_blob(data)
-        except (OSError, UnrecognizedImageError) as exc:
-            self.options.warning(f"docx: image {block.image!r} left out: {exc}")
+        except UnrecognizedImageError:
+            self.options.warning(f"docx: image {block.image!r} is not a format Word shows; left out")
             return
         s = self.settings
         page_w, page_h = s.page_size_mm()

@@ -22,7 +22,6 @@ import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 from pipeline.model import Caption, Document, Heading, ListBlock, Paragraph, Quote
@@ -695,26 +694,20 @@ class _Renderer:
         return [Flow(boxes, self.leading * 0.5, self.leading * 0.6, splittable=True)]
 
     def _image_box(self, block: Caption) -> Box | None:
-        base = self.options.base_dir or Path.cwd()
-        path = (Path(base) / str(block.image)).resolve()
-        try:
-            path.relative_to(Path(base).resolve())
-        except ValueError:
-            self.options.warning(f"pdf: image {block.image!r} lies outside {base}; left out")
-            return None
-        if not path.is_file():
-            self.options.warning(f"pdf: image {block.image!r} cannot be read (no such file); left out")
+        import io
+
+        from pipeline.writers import load_image
+
+        data = load_image("pdf", str(block.image), self.options)
+        if data is None:
             return None
         try:
-            from PIL import Image
             from reportlab.lib.utils import ImageReader
 
-            with Image.open(path) as probe:  # a clear message for files that are not images
-                probe.verify()
-            reader = ImageReader(str(path))
+            reader = ImageReader(io.BytesIO(data))
             iw, ih = reader.getSize()
-        except Exception as exc:  # unreadable image: the caption still prints
-            reason = "not an image format it can read" if "identify" in str(exc) else type(exc).__name__
+        except Exception as exc:  # noqa: BLE001 - unreadable image: the caption still prints
+            reason = type(exc).__name__
             self.options.warning(f"pdf: image {block.image!r} cannot be read ({reason}); left out")
             return None
         w = self.measure
