@@ -60,12 +60,14 @@ TARGETS = {"all-warm": 1.0, "all-cold": 3.0, "batch": 0.5, "rss-mb": 300.0, "hel
 
 @dataclass
 class Run:
-    """One whole-process run: wall seconds, peak RSS in MB, exit status, the end of stderr."""
+    """One whole-process run: wall seconds, peak RSS in MB, exit status, the end of stderr, and CPU
+    seconds (user + system, children included: steadier than wall time on a shared machine)."""
 
     seconds: float
     rss_mb: float
     returncode: int
     error: str = ""
+    cpu: float = 0.0
 
 
 def measure(cmd: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None,
@@ -91,7 +93,7 @@ def measure(cmd: list[str], *, env: dict[str, str] | None = None, cwd: Path | No
         if proc.returncode:
             err.seek(0)
             error = err.read().decode("utf-8", "replace")[-2000:].strip()
-    return Run(seconds, usage.ru_maxrss / 1024, proc.returncode, error)
+    return Run(seconds, usage.ru_maxrss / 1024, proc.returncode, error, usage.ru_utime + usage.ru_stime)
 
 
 @dataclass
@@ -114,6 +116,10 @@ class Case:
         return statistics.median(r.seconds for r in self.runs) if self.ok else None
 
     @property
+    def cpu(self) -> float | None:
+        return statistics.median(r.cpu for r in self.runs) if self.ok else None
+
+    @property
     def rss_mb(self) -> float | None:
         return max(r.rss_mb for r in self.runs) if self.runs else None
 
@@ -127,8 +133,9 @@ class Case:
         return f"exit {bad.returncode}: {bad.error.splitlines()[-1] if bad.error else ''}" if bad else ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"median_s": self.seconds, "peak_rss_mb": self.rss_mb, "items": self.items,
-                "per_second": self.rate, "ok": self.ok, "runs": [asdict(r) for r in self.runs]}
+        return {"median_s": self.seconds, "median_cpu_s": self.cpu, "peak_rss_mb": self.rss_mb,
+                "items": self.items, "per_second": self.rate, "ok": self.ok,
+                "runs": [asdict(r) for r in self.runs]}
 
 
 def combine(name: str, parts: list[Case]) -> Case:
@@ -136,7 +143,8 @@ def combine(name: str, parts: list[Case]) -> Case:
     out = Case(name, items=parts[0].items if parts else 1)
     for runs in zip(*(p.runs for p in parts), strict=True):
         out.add(Run(sum(r.seconds for r in runs), max(r.rss_mb for r in runs),
-                    max((r.returncode for r in runs), key=abs), "\n".join(r.error for r in runs if r.error)))
+                    max((r.returncode for r in runs), key=abs), "\n".join(r.error for r in runs if r.error),
+                    sum(r.cpu for r in runs)))
     return out
 
 
@@ -386,6 +394,9 @@ class Bench:
             self.publish = shutil.which("publish") or self.publish
         self.env = {**os.environ, "SOURCE_DATE_EPOCH": "1585267200"}
         self.env.pop("PUBLISH_FONT_CACHE", None)
+        # An installed package has its bytecode compiled; a development shell that disables writing
+        # it would make every run compile publish from source, which no user's run does.
+        self.env.pop("PYTHONDONTWRITEBYTECODE", None)
         self.cases: dict[str, Case] = {}
         self._fresh = 0
 
@@ -487,7 +498,7 @@ class Bench:
         seconds = time.perf_counter() - started
         bad = next((r for r in runs if r.returncode), None)
         return Run(seconds, max(r.rss_mb for r in runs), bad.returncode if bad else 0,
-                   bad.error if bad else "")
+                   bad.error if bad else "", sum(r.cpu for r in runs))
 
     def progress(self, message: str) -> None:
         if not self.args.quiet:
@@ -509,8 +520,9 @@ def ratios(cases: dict[str, Case], peers: Peers) -> list[dict[str, Any]]:
         if a is None:
             return
         ratio = a.seconds / b.seconds if (b is not None and a.seconds and b.seconds) else None
+        cpu = a.cpu / b.cpu if (b is not None and a.cpu and b.cpu) else None
         rows.append({"ours": ours, "peer": theirs if b is not None else None, "label": label,
-                     "ratio": ratio, "target": target,
+                     "ratio": ratio, "cpu_ratio": cpu, "target": target,
                      "met": None if ratio is None or target is None else ratio <= target})
 
     row_peers = [c for c in ("pandoc-epub", "pandoc-docx", "typst-pdf") if c in cases]
@@ -533,7 +545,7 @@ def report(bench: Bench, peers: Peers) -> dict[str, Any]:
     lines = [f"publish benchmark: {args.source.name}, median of {args.runs} run(s); batch of {args.articles} "
              f"articles x {args.paragraphs} paragraphs, --jobs {args.jobs}, {args.batch_runs} run(s); "
              f"{os.cpu_count()} cores", ""]
-    lines.append(f"{'case':<34}{'median s':>10}{'peak MB':>10}{'articles/s':>12}  note")
+    lines.append(f"{'case':<34}{'median s':>10}{'cpu s':>8}{'peak MB':>9}{'articles/s':>12}  note")
     labels = {
         "help": "publish --help", "peers-in-a-row": "peers: pandoc x2 + typst in a row",
         "pandoc-epub": "peer: pandoc -> EPUB", "pandoc-docx": "peer: pandoc -> DOCX",
@@ -558,8 +570,9 @@ def report(bench: Bench, peers: Peers) -> dict[str, Any]:
             note = "target < 0.3 s: " + ("met" if c.seconds < TARGETS["help-s"] else "NOT met")
         elif c.rss_mb is not None and not name.startswith(("pandoc", "typst", "peers", "batch-peers")):
             note = note or ("" if c.rss_mb < TARGETS["rss-mb"] else "peak RSS over 300 MB")
-        lines.append(f"{label:<34}{_f(c.seconds):>10}{_f(c.rss_mb, '{:.0f}'):>10}{rate:>12}  {note}")
-    lines += ["", f"{'ratio (our time / theirs)':<52}{'ratio':>8}{'target':>9}  "]
+        lines.append(f"{label:<34}{_f(c.seconds):>10}{_f(c.cpu, '{:.2f}'):>8}{_f(c.rss_mb, '{:.0f}'):>9}"
+                     f"{rate:>12}  {note}")
+    lines += ["", f"{'ratio (our time / theirs)':<52}{'wall':>8}{'cpu':>8}{'target':>9}  "]
     for row in rows:
         target = f"<= {row['target']:g}" if row["target"] is not None else ""
         if row["peer"] is None:
@@ -568,7 +581,8 @@ def report(bench: Bench, peers: Peers) -> dict[str, Any]:
             state = "a run failed: no ratio"
         else:
             state = "" if row["met"] is None else ("met" if row["met"] else "NOT met")
-        lines.append(f"{row['label']:<52}{_f(row['ratio'], '{:.2f}x'):>8}{target:>9}  {state}")
+        lines.append(f"{row['label']:<52}{_f(row['ratio'], '{:.2f}x'):>8}{_f(row['cpu_ratio'], '{:.2f}x'):>8}"
+                     f"{target:>9}  {state}")
     batch = [r for r in rows if r["ours"].startswith("batch") and r["ratio"]]
     for r in batch:
         lines.append(f"  {r['ours']}: {1 / r['ratio']:.2f}x the peers' throughput (target >= 2)")

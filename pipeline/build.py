@@ -16,7 +16,6 @@ import os
 import signal
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -286,6 +285,8 @@ def build(
     meta: dict[str, str] | None = None,
     force: bool = False,
     jobs: int = 1,
+    executor: str = "local",
+    scheduler: str | None = None,
     on_outcome: Callable[[Outcome], None] | None = None,
     lock_timeout: float = 120.0,
 ) -> list[Outcome]:
@@ -309,7 +310,7 @@ def build(
             job_list.append(Job(source, tuple(writers), settings, lang, tuple(sorted((meta or {}).items())),
                                 epoch, None, existing))
         try:
-            for job, rendered in zip(job_list, _run(job_list, jobs), strict=True):
+            for job, rendered in zip(job_list, _run(job_list, jobs, executor, scheduler), strict=True):
                 outcome = _write(output, job, rendered, manifest)
                 outcomes.append(outcome)
                 if on_outcome:
@@ -329,13 +330,12 @@ def _suffix(writer: str) -> str:
 _SUFFIXES: dict[str, str] = {}
 
 
-def _run(job_list: list[Job], jobs: int) -> Iterator[Rendered]:
-    if jobs <= 1 or len(job_list) <= 1:
-        for job in job_list:
-            yield render_job(job)
-        return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield from pool.map(render_job, job_list)
+def _run(job_list: list[Job], jobs: int, executor: str = "local",
+         scheduler: str | None = None) -> Iterator[Rendered]:
+    """The jobs' results in order, from this process, a process pool or a Dask cluster."""
+    from pipeline.executors import run_jobs
+
+    return run_jobs(job_list, executor, jobs, scheduler)
 
 
 def _write(output: OutputDir, job: Job, rendered: Rendered, manifest: dict[str, str]) -> Outcome:

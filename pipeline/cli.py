@@ -165,16 +165,23 @@ def build_options(f):
     f = click.option("--force", is_flag=True, help="Rebuild editions whose inputs have not changed.")(f)
     f = click.option("-j", "--jobs", type=click.IntRange(min=0), default=0,
                      help="Articles built at once (0 = one per core).")(f)
+    f = click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+                     help="Where articles are built: local processes, or a Dask cluster "
+                          "(pip install 'publish[dask]').")(f)
+    f = click.option("--scheduler", metavar="ADDRESS",
+                     help="The Dask scheduler for --executor dask, e.g. tcp://scheduler:8786.")(f)
     return meta_options(settings_options(f))
 
 
-def _build(ctx: click.Context, writers: list[str], sources, out, force, jobs, lang, meta, **flags) -> None:
+def _build(ctx: click.Context, writers: list[str], sources, out, force, jobs, executor, scheduler, lang, meta,
+           **flags) -> None:
     from pipeline import commands
 
     settings = _settings(ctx, **flags)
     problems = commands.build(
         list(sources) or [DEFAULT_SOURCE], writers, out, settings, force=force, jobs=jobs,
-        lang=lang, meta=_meta(meta), quiet=ctx.obj["quiet"], verbose=ctx.obj["verbose"],
+        executor=executor, scheduler=scheduler, lang=lang, meta=_meta(meta),
+        quiet=ctx.obj["quiet"], verbose=ctx.obj["verbose"],
     )
     if problems:
         raise Failed(problems)

@@ -97,12 +97,19 @@ def _clip(text: str, width: int = 40) -> str:
 
 
 def build(paths: list[Path], writers: list[str], out: Path, settings: Settings, *, force: bool,
-          jobs: int, lang: str | None, meta: dict[str, str], quiet: bool, verbose: bool) -> list[str]:
+          jobs: int, lang: str | None, meta: dict[str, str], quiet: bool, verbose: bool,
+          executor: str = "local", scheduler: str | None = None) -> list[str]:
     """Build editions of every source; print one line per edition; return the problems."""
     from pipeline.build import Outcome, OutputError
     from pipeline.build import build as run
+    from pipeline.executors import ExecutorError
     from pipeline.sources import SourceError, collect
     from pipeline.writers import RegistryError, discover
+
+    if executor == "dask" and not scheduler:
+        return ["--executor dask needs --scheduler ADDRESS (e.g. tcp://scheduler:8786)"]
+    if scheduler and executor != "dask":
+        return ["--scheduler is only used with --executor dask"]
 
     try:
         registry = discover()
@@ -132,8 +139,8 @@ def build(paths: list[Path], writers: list[str], out: Path, settings: Settings, 
     workers = jobs or min(len(sources), os.cpu_count() or 1)
     try:
         run(sources, writers, out, settings, lang=lang, meta=meta, force=force, jobs=workers,
-            on_outcome=report)
-    except OutputError as exc:
+            executor=executor, scheduler=scheduler, on_outcome=report)
+    except (OutputError, ExecutorError) as exc:
         problems.append(str(exc))
     return problems
 

@@ -11,6 +11,7 @@ Dask is an optional extra (``pip install 'publish[dask]'``); ``distributed`` is 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
@@ -54,8 +55,32 @@ def _local(jobs: list[Job], workers: int) -> Iterator[Rendered]:
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=_pool_worker)
+    try:
         yield from pool.map(render_job, jobs)
+    except BaseException:
+        # Ctrl-C, SIGTERM (raised as KeyboardInterrupt by pipeline.build) or the caller giving up:
+        # stop now. `with ProcessPoolExecutor` would wait for every queued article to be built.
+        _stop(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _stop(pool: Any) -> None:
+    """Cancel queued jobs and kill the workers: they only compute (this process writes every file),
+    and SIGTERM would not do, since a worker turns it into an exception the pool survives."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # shutdown() forgets them
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.kill()
+
+
+def _pool_worker() -> None:
+    """The pool already keeps every core busy with articles, so a worker makes its font subsets
+    itself instead of starting helper interpreters (pipeline.fonts does so when it has the machine
+    to itself); an explicit PUBLISH_FONT_JOBS still wins."""
+    os.environ.setdefault("PUBLISH_FONT_JOBS", "1")
 
 
 # --- dask ----------------------------------------------------------------------------------------
