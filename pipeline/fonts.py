@@ -1036,7 +1036,13 @@ def document_chars(document: Document) -> set[int]:
     """Every code point the document may print: its texts and every metadata field."""
     texts = list(document.texts())
     texts += [getattr(document.meta, n) or "" for n in META_TEXT_FIELDS]
-    return {ord(c) for t in texts for c in t}
+    return _printable(ord(c) for t in texts for c in t)
+
+
+def _printable(codepoints) -> set[int]:
+    """Leave out control characters (line breaks in a licence text, say): no face draws them, and
+    they must not make two writers' character sets (and so their subsets) differ."""
+    return {cp for cp in codepoints if cp >= 0x20 and not 0x7F <= cp <= 0x9F}
 
 
 def required_codepoints(document: Document, charset: str | None = None) -> frozenset[int]:
@@ -1044,7 +1050,7 @@ def required_codepoints(document: Document, charset: str | None = None) -> froze
     :data:`ALWAYS` (each face keeps those of them it has)."""
     needed = document_chars(document)
     if charset is not None:
-        needed |= {ord(c) for c in charset}
+        needed |= _printable(ord(c) for c in charset)
     return frozenset(needed | ALWAYS)
 
 
@@ -1057,7 +1063,7 @@ def faces_for(document: Document, settings: Settings | None = None,
     are in ``FaceSet.missing``)."""
     settings = settings or Settings()
     own = frozenset(document_chars(document))
-    extra = frozenset(ord(c) for c in charset or "") - own
+    extra = frozenset(_printable(ord(c) for c in charset or "")) - own - ALWAYS
     try:
         cache: Path | None = font_cache_dir(settings)
     except Exception:  # no platformdirs or no home directory: work without a disk cache

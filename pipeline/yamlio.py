@@ -191,8 +191,9 @@ def parse(text: str, name: str = "<string>", definition: str | None = None) -> d
     """
     from jsonschema import Draft202012Validator
 
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)  # its reader refuses unprintable characters right here
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -205,10 +206,13 @@ def parse(text: str, name: str = "<string>", definition: str | None = None) -> d
             if isinstance(exc.character, int) else f"{name}:{line}:{col}: {exc.reason}"
         ]) from None
     except (yaml.YAMLError, ValueError, OverflowError) as exc:  # e.g. an escape out of range
+        if loader is None:
+            raise DocumentError([f"{name}: YAML error: {exc}"]) from None
         mark = loader.get_mark()
         raise DocumentError([f"{name}:{mark.line + 1}:{mark.column + 1}: YAML error: {exc}"]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if node is None:
         raise DocumentError([f"{name}: empty document (expected a mapping with format, meta, blocks)"])
     conv = _Converter(name)
@@ -257,8 +261,13 @@ def read_limited(path: Path, max_bytes: int | None) -> bytes:
     except OSError as exc:
         raise DocumentError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
     if max_bytes is not None and len(data) > max_bytes:
+        try:
+            size = path.stat().st_size if path.is_file() else 0
+        except OSError:
+            size = 0
+        what = f"{size} bytes is more" if size > max_bytes else "more"
         raise DocumentError([
-            f"{path}: larger than the limit of {max_bytes} bytes "
+            f"{path}: {what} than the limit of {max_bytes} bytes "
             "(raise tool.publish.max-input-bytes to build it)"
         ])
     return data
