@@ -28,7 +28,7 @@ from pipeline.writers.epub import _XML_INVALID as XML_INVALID
 from pipeline.writers.epub import FONT_BUDGET, EpubWriter, book_identifier
 
 EPOCH = 1585180800  # 2020-03-26T00:00:00Z
-CORPUS = Path("/work/shared/corpus")
+CORPUS = Path(__file__).resolve().parent / "cases"  # the corpus, copied in: a clone tests on its own
 NS = {
     "opf": "http://www.idpf.org/2007/opf",
     "dc": "http://purl.org/dc/elements/1.1/",
@@ -536,21 +536,12 @@ def epubcheck(paths: list[Path], workdir: Path) -> tuple[dict[str, tuple[int, in
 
 
 def corpus_documents() -> dict[str, Document]:
-    """The corpus articles as the normaliser makes them; a crude line split until it exists."""
+    """The corpus articles (tests/cases) as the normaliser makes them."""
+    from pipeline.normalise import normalise_text
+
     docs = {}
-    try:
-        from pipeline.normalise import normalise_text  # type: ignore[attr-defined]
-    except ImportError:
-        normalise_text = None
-    for path in sorted(CORPUS.glob("*.txt")):
-        raw = path.read_text(encoding="utf-8", errors="replace")
-        if normalise_text is not None:
-            docs[path.stem] = normalise_text(raw).document
-            continue
-        lines = [" ".join(line.split()) for line in raw.splitlines() if line.strip()]
-        lang = "en" if path.stem.startswith("en") else ("zh-Hans" if "hans" in path.stem else "zh-Hant")
-        docs[path.stem] = Document(meta=Meta(title=lines[0], lang=lang),
-                                   blocks=tuple(Paragraph(text=line) for line in lines[1:]))
+    for path in sorted(CORPUS.glob("*/input.txt")):
+        docs[path.parent.name] = normalise_text(path.read_text(encoding="utf-8")).document
     return docs
 
 
