@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.errors import Problems
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
@@ -32,12 +34,8 @@ FONT_ROLES = ("body", "bold", "heading", "caption", "latin", "latin-bold")
 DEFAULT_MAX_INPUT_BYTES = 10 * 1024 * 1024
 
 
-class SettingsError(Exception):
+class SettingsError(Problems):
     """Invalid settings; ``problems`` holds one message per mistake."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)

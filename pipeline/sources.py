@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from pipeline.errors import Problems
 from pipeline.model import Document, Meta
 from pipeline.settings import Settings
 
@@ -19,12 +20,8 @@ YAML_SUFFIXES = (".yaml", ".yml")
 META_SUFFIX = ".meta"
 
 
-class SourceError(Exception):
+class SourceError(Problems):
     """A source that cannot be used; ``problems`` has one line per problem, naming the file."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)

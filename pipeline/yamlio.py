@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from pipeline.errors import Problems
 from pipeline.model import FORMAT_VERSION, Document
 
 #: How many times aliases may be expanded in one document (a "billion laughs" guard).
@@ -29,12 +30,8 @@ MAX_NODES = 2_000_000
 Path_ = tuple[Any, ...]
 
 
-class DocumentError(Exception):
+class DocumentError(Problems):
     """A YAML document that cannot be loaded; ``problems`` has one formatted line per problem."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
+from pipeline.errors import Problems
 
-class NormaliseError(Exception):
+
+class NormaliseError(Problems):
     """Input that cannot become a document; ``problems`` has one message per problem."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("; ".join(problems))
-        self.problems = list(problems)

@@ -76,6 +76,18 @@ class Writer(Protocol):
         """The edition's bytes; raise WriterError for documents it cannot render."""
 
 
+def missing_module(*modules: tuple[str, str]) -> str | None:
+    """The distribution name of the first (module, distribution) pair that is not installed.
+
+    Looks modules up without importing them, so listing writers stays fast."""
+    import importlib.util
+
+    for module, distribution in modules:
+        if importlib.util.find_spec(module) is None:
+            return distribution
+    return None
+
+
 def unknown_block(writer: str, block: Block) -> WriterError:
     """Writers dispatch on block type; one they do not know fails loudly, never silently."""
     return WriterError(f"{writer} writer: unknown block type {type(block).__name__!r}")

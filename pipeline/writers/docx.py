@@ -291,12 +291,9 @@ class DocxWriter:
     description = "Word document with named styles and embedded fonts, for editors"
 
     def missing_dependency(self) -> str | None:
-        try:
-            import docx  # noqa: F401
-            import lxml  # noqa: F401
-        except ImportError:
-            return "python-docx"
-        return None
+        from pipeline.writers import missing_module
+
+        return missing_module(("docx", "python-docx"), ("lxml", "lxml"), ("fontTools", "fonttools"))
 
     def render(self, document: Document, options: RenderOptions) -> bytes:
         try:

@@ -1159,13 +1159,10 @@ class EpubWriter:
     description = "EPUB 3 e-book with embedded fonts (horizontal, or vertical with --writing-mode)"
 
     def missing_dependency(self) -> str | None:
-        import importlib.util
+        from pipeline.writers import missing_module
 
-        for module, dist in (("ebooklib", "EbookLib"), ("lxml", "lxml"), ("PIL", "Pillow"),
-                             ("fontTools", "fonttools")):
-            if importlib.util.find_spec(module) is None:
-                return dist
-        return None
+        return missing_module(("ebooklib", "EbookLib"), ("lxml", "lxml"), ("PIL", "Pillow"),
+                              ("fontTools", "fonttools"))
 
     def render(self, document: Document, options: RenderOptions) -> bytes:
         from pipeline.fonts import describe_missing, faces_for

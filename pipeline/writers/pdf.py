@@ -109,11 +109,9 @@ class PdfWriter:
     description = "print edition (PDF, Chinese typeset with kinsoku and full justification)"
 
     def missing_dependency(self) -> str | None:
-        try:
-            import reportlab  # noqa: F401
-        except ImportError:
-            return "reportlab"
-        return None
+        from pipeline.writers import missing_module
+
+        return missing_module(("reportlab", "reportlab"), ("PIL", "Pillow"), ("fontTools", "fonttools"))
 
     def render(self, document: Document, options: RenderOptions) -> bytes:
         """The PDF bytes; identical input and ``source_date_epoch`` give identical bytes."""
