@@ -17,13 +17,14 @@ import signal
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pipeline import __version__
 from pipeline.model import Document
 from pipeline.settings import Settings
 from pipeline.sources import Source, SourceError
+from pipeline.writers import RenderOptions
 
 TEMP_PREFIX = ".publish-tmp."
 LOCK_NAME = ".publish.lock"
@@ -189,11 +190,12 @@ def _install_sigterm():
         return signal.getsignal(signal.SIGTERM)
 
 
-def input_key(document_yaml: bytes, writer: str, settings: Settings) -> str:
-    """What an edition depends on: the document, the writer, the settings, the tool version."""
+def input_key(document_yaml: bytes, writer: str, settings: Settings, epoch: int | None) -> str:
+    """What an edition depends on: the document, the writer, the settings, the tool version and
+    the build date (SOURCE_DATE_EPOCH)."""
     h = hashlib.sha256()
     for part in (document_yaml, writer.encode(), json.dumps(settings.to_dict(), sort_keys=True).encode(),
-                 __version__.encode(), os.environ.get("SOURCE_DATE_EPOCH", "").encode()):
+                 __version__.encode(), str(epoch).encode()):
         h.update(len(part).to_bytes(8, "big"))
         h.update(part)
     return h.hexdigest()
@@ -212,6 +214,8 @@ class Job:
     charset: str | None = None
     #: input keys of editions already in the output directory, to skip unchanged ones
     existing: tuple[tuple[str, str], ...] = ()
+    #: processes that may render this source's editions at once
+    edition_workers: int = 1
 
 
 def load_document(job: Job) -> tuple[Document, list[str]]:
@@ -223,9 +227,40 @@ def load_document(job: Job) -> tuple[Document, list[str]]:
     return document, notes
 
 
+def render_edition(name: str, document: Document, options: RenderOptions) -> Edited:
+    """Render one edition; never raises for a writer's failure (the other editions go on)."""
+    from pipeline.writers import WriterError, discover
+
+    warnings: list[str] = []
+    options = replace(options, warn=warnings.append)
+    writer = discover().get(name)
+    missing = writer.missing_dependency()
+    if missing:
+        return Edited(None, 0.0, warnings, f"{name}: needs {missing}, which is not installed")
+    started = time.perf_counter()
+    try:
+        data = writer.render(document, options)
+    except WriterError as exc:
+        return Edited(None, 0.0, warnings, f"{name}: {exc}")
+    except Exception as exc:  # noqa: BLE001 - a writer bug must not lose the other editions
+        return Edited(None, 0.0, warnings, f"{name}: internal error: {type(exc).__name__}: {exc}")
+    return Edited(data, time.perf_counter() - started, warnings, None)
+
+
+@dataclass
+class Edited:
+    data: bytes | None
+    seconds: float
+    warnings: list[str]
+    problem: str | None
+
+
 def render_job(job: Job) -> Rendered:
-    """Load (normalise) a source once and render each edition; runs in any process."""
-    from pipeline.writers import RegistryError, RenderOptions, WriterError, discover
+    """Load (normalise) a source once and render each edition; runs in any process.
+
+    With ``job.edition_workers`` > 1 the editions render in forked processes at once (one article
+    on a multi-core machine); the fonts are made first, here, so the children share them."""
+    from pipeline.writers import RegistryError, RenderOptions, discover
     from pipeline.yamlio import dump_document
 
     out = Rendered(job.source.name)
@@ -236,43 +271,59 @@ def render_job(job: Job) -> Rendered:
         return out
     out.yaml = dump_document(document).encode("utf-8")
     try:
-        registry = discover()
+        discover()
     except RegistryError as exc:
         out.problems = [str(exc)]
         return out
-    seen: set[str] = set()
-
-    def warn(message: str) -> None:
-        if message not in seen:
-            seen.add(message)
-            out.warnings.append(f"{job.source.path}: {message}")
-
     options = RenderOptions(
         settings=job.settings, source_date_epoch=job.source_date_epoch, version=__version__,
-        base_dir=job.source.path.parent, charset=job.charset, warn=warn,
+        base_dir=job.source.path.parent, charset=job.charset,
     )
     existing = dict(job.existing)
+    todo = []
     for name in job.writers:
-        writer = registry.get(name)
-        key = input_key(out.yaml, name, job.settings)
-        out.keys[name] = key
-        if existing.get(name) == key:
-            continue
-        missing = writer.missing_dependency()
-        if missing:
-            out.problems.append(f"{job.source.path}: {name}: needs {missing}, which is not installed")
-            continue
-        started = time.perf_counter()
-        try:
-            data = writer.render(document, options)
-        except WriterError as exc:
-            out.problems.append(f"{job.source.path}: {name}: {exc}")
-            continue
-        except Exception as exc:  # noqa: BLE001 - a writer bug must not lose the other editions
-            out.problems.append(f"{job.source.path}: {name}: internal error: {type(exc).__name__}: {exc}")
-            continue
-        out.editions[name] = (data, time.perf_counter() - started)
+        out.keys[name] = input_key(out.yaml, name, job.settings, job.source_date_epoch)
+        if existing.get(name) != out.keys[name]:
+            todo.append(name)
+    for name, edited in zip(todo, _render_editions(todo, document, options, job.edition_workers),
+                            strict=True):
+        for message in edited.warnings:
+            line = f"{job.source.path}: {message}"
+            if line not in out.warnings:
+                out.warnings.append(line)
+        if edited.problem:
+            out.problems.append(f"{job.source.path}: {edited.problem}")
+        elif edited.data is not None:
+            out.editions[name] = (edited.data, edited.seconds)
     return out
+
+
+def _render_editions(names: list[str], document: Document, options: RenderOptions,
+                     workers: int) -> list[Edited]:
+    import multiprocessing
+
+    if workers <= 1 or len(names) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [render_edition(name, document, options) for name in names]
+    from concurrent.futures import ProcessPoolExecutor
+
+    from pipeline.fonts import FontError, faces_for
+
+    try:  # subset once, before forking: every child finds the faces in its inherited memo
+        faces_for(document, options.settings, options.charset)
+    except FontError:
+        pass  # each writer reports it
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(names)),
+                               mp_context=multiprocessing.get_context("fork"))
+    try:
+        futures = [pool.submit(render_edition, name, document, options) for name in names]
+        results = [f.result() for f in futures]
+    except BaseException:
+        from pipeline.executors import stop_pool
+
+        stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
+    return results
 
 
 def build(
@@ -289,10 +340,9 @@ def build(
     scheduler: str | None = None,
     on_outcome: Callable[[Outcome], None] | None = None,
     lock_timeout: float = 120.0,
+    edition_workers: int = 1,
 ) -> list[Outcome]:
     """Build ``writers`` for every source into ``out_dir``; one source failing spares the others."""
-    from pipeline.writers import RenderOptions
-
     epoch = RenderOptions.epoch_from_env()
     output = OutputDir(out_dir)
     outcomes: list[Outcome] = []
@@ -308,7 +358,7 @@ def build(
                     and (out_dir / f"{source.name}{_suffix(w)}").is_file()
                 )
             job_list.append(Job(source, tuple(writers), settings, lang, tuple(sorted((meta or {}).items())),
-                                epoch, None, existing))
+                                epoch, None, existing, edition_workers))
         try:
             for job, rendered in zip(job_list, _run(job_list, jobs, executor, scheduler), strict=True):
                 outcome = _write(output, job, rendered, manifest)

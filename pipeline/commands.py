@@ -137,9 +137,11 @@ def build(paths: list[Path], writers: list[str], out: Path, settings: Settings, 
         problems.extend(outcome.problems)
 
     workers = jobs or min(len(sources), os.cpu_count() or 1)
+    # one article: its editions render side by side instead (unless -j 1 asks for one process)
+    edition_workers = (jobs or os.cpu_count() or 1) if len(sources) == 1 and executor == "local" else 1
     try:
         run(sources, writers, out, settings, lang=lang, meta=meta, force=force, jobs=workers,
-            executor=executor, scheduler=scheduler, on_outcome=report)
+            executor=executor, scheduler=scheduler, on_outcome=report, edition_workers=edition_workers)
     except (OutputError, ExecutorError) as exc:
         problems.append(str(exc))
     return problems

@@ -61,12 +61,12 @@ def _local(jobs: list[Job], workers: int) -> Iterator[Rendered]:
     except BaseException:
         # Ctrl-C, SIGTERM (raised as KeyboardInterrupt by pipeline.build) or the caller giving up:
         # stop now. `with ProcessPoolExecutor` would wait for every queued article to be built.
-        _stop(pool)
+        stop_pool(pool)
         raise
     pool.shutdown(wait=True)
 
 
-def _stop(pool: Any) -> None:
+def stop_pool(pool: Any) -> None:
     """Cancel queued jobs and kill the workers: they only compute (this process writes every file),
     and SIGTERM would not do, since a worker turns it into an exception the pool survives."""
     processes = list((getattr(pool, "_processes", None) or {}).values())  # shutdown() forgets them

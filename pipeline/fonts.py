@@ -38,7 +38,7 @@ import tempfile
 import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
@@ -660,6 +660,31 @@ def _cached(key: str, cache: Path | None) -> bytes | None:
             return None  # damaged entry: make it again and overwrite
         with contextlib.suppress(OSError):
             os.utime(entry)  # recently used: pruned last
+    return data
+
+
+def derived(kind: str, face: Face, parameter: str, make: Callable[[], bytes],
+            settings: Settings | None = None) -> bytes:
+    """A font a writer derives from ``face`` (a tighter subset, renamed family...), cached like the
+    subsets: in this process and on disk, keyed by the face's bytes, ``kind`` and ``parameter``.
+
+    Writers call this instead of redoing fontTools work on every build (it is most of a warm
+    build's time otherwise)."""
+    h = hashlib.sha256()
+    for part in (FONTS_VERSION, _fonttools_version(), kind, face.sha256, parameter):
+        h.update(part.encode("utf-8") + b"\0")
+    key = f"derived-{h.hexdigest()[:40]}"
+    try:
+        cache: Path | None = font_cache_dir(settings or Settings())
+    except Exception:  # noqa: BLE001 - no usable cache folder: work without one
+        cache = None
+    data = _cached(key, cache)
+    if data is None:
+        data = make()
+        with _LOCK:
+            _SUBSET_MEMO[key] = data
+        if cache is not None:
+            _atomic_write(cache / "subsets" / f"{key}.ttf", data)
     return data
 
 

@@ -8,6 +8,7 @@ never touches the file system; :mod:`pipeline.build` owns the output directory.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
@@ -142,8 +143,9 @@ def _load(ep: EntryPoint) -> Writer:
     return writer
 
 
+@functools.lru_cache(maxsize=1)
 def discover() -> Registry:
-    """The registry of every installed writer plugin."""
+    """The registry of every installed writer plugin (found once per process)."""
     eps = list(entry_points(group=GROUP))
     counts: dict[str, int] = {}
     for ep in eps:

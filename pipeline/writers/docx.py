@@ -797,6 +797,8 @@ class _Builder:
         if part.content_type != CT_FONT_TABLE:  # pragma: no cover - template changed under us
             raise WriterError("docx writer: unexpected fontTable part in the python-docx template")
         entries = []
+        from pipeline.fonts import derived
+
         n = 0
         for family, original, slots in self.font_plan:
             embeds = []
@@ -805,7 +807,9 @@ class _Builder:
                 if face is None:
                     continue
                 n += 1
-                data = _renamed_font(face.data, family)
+                data = derived("docx-family", face, family,
+                               lambda face=face, family=family: _renamed_font(face.data, family),
+                               self.settings)
                 guid = font_guid(data)
                 font_part = Part(PackURI(f"/word/fonts/font{n}.odttf"), CT_OBFUSCATED_FONT,
                                  obfuscate(data, guid), package)

@@ -43,6 +43,7 @@ from pipeline.model import (
     Paragraph,
     Quote,
 )
+from pipeline.settings import Settings
 from pipeline.writers import RenderOptions, WriterError, unknown_block
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -279,9 +280,18 @@ def _role_texts(book: _Book) -> dict[str, list[str]]:
     return {"heading": heading, "bold": bold, "caption": caption}
 
 
-def _trim(face: Face, codepoints: frozenset[int]) -> bytes:
+def _trim(face: Face, codepoints: frozenset[int], settings: Settings) -> bytes:
     """``face`` subset again to the code points one role prints (all layout features kept, so
-    vertical alternates survive); reproducible: no timestamp is recalculated."""
+    vertical alternates survive); reproducible: no timestamp is recalculated. Cached on disk
+    with the font subsets, so a warm build does no fontTools work."""
+    from pipeline.fonts import derived
+
+    wanted = codepoints & face.codepoints
+    parameter = ",".join(f"{cp:x}" for cp in sorted(wanted))
+    return derived("epub-trim", face, parameter, lambda: _make_trim(face, wanted), settings)
+
+
+def _make_trim(face: Face, codepoints: frozenset[int]) -> bytes:
     key = (face.sha256, codepoints)
     if key not in _TRIM_MEMO:
         from fontTools import subset
@@ -297,7 +307,7 @@ def _trim(face: Face, codepoints: frozenset[int]) -> bytes:
         options.recalc_bounds = False
         font = TTFont(io.BytesIO(face.data), recalcTimestamp=False, recalcBBoxes=False)
         subsetter = subset.Subsetter(options)
-        subsetter.populate(unicodes=codepoints & face.codepoints)
+        subsetter.populate(unicodes=codepoints)
         subsetter.subset(font)
         out = io.BytesIO()
         font.save(out)
@@ -327,7 +337,8 @@ def _choose_fonts(faceset: FaceSet, book: _Book) -> _Fonts:
     for role, face in wanted:
         key = f"{face.sha256}:{face.weight}:{face.style}"
         if key not in by_hash:
-            data = _trim(face, frozenset(needs[face.sha256])) if face.sha256 in needs else face.data
+            data = (_trim(face, frozenset(needs[face.sha256]), book.options.settings)
+                    if face.sha256 in needs else face.data)
             size = len(data)
             if role not in ("body", "heading") and total + size > FONT_BUDGET:
                 book.options.warning(
