@@ -61,6 +61,19 @@ def _check_encoding(ctx, param, value: str | None) -> str | None:
     return value
 
 
+def _set_flag(ctx, param, value: bool) -> None:
+    if value:
+        ctx.find_root().obj[param.name] = True
+
+
+def verbosity_options(f):
+    """-q/-v also after the subcommand (``publish all -q``), as users type them."""
+    f = click.option("-v", "--verbose", is_flag=True, expose_value=False, callback=_set_flag,
+                     help="Print more, and tracebacks on internal errors.")(f)
+    return click.option("-q", "--quiet", is_flag=True, expose_value=False, callback=_set_flag,
+                        help="Print only errors.")(f)
+
+
 def settings_options(f):
     """Flags that override [tool.publish] settings; shared by every building command."""
     options = [
@@ -146,6 +159,7 @@ def main(ctx: click.Context, quiet: bool, verbose: bool) -> None:
 @click.option("--explain", is_flag=True, help="Print each line's decision and the rule that made it.")
 @settings_options
 @meta_options
+@verbosity_options
 @click.pass_context
 def normalize(ctx, source: Path, output: Path | None, explain: bool, lang, meta, **flags) -> None:
     """Normalise SOURCE (a scraped text or a YAML document) into the YAML form."""
@@ -170,7 +184,7 @@ def build_options(f):
                           "(pip install 'publish[dask]').")(f)
     f = click.option("--scheduler", metavar="ADDRESS",
                      help="The Dask scheduler for --executor dask, e.g. tcp://scheduler:8786.")(f)
-    return meta_options(settings_options(f))
+    return verbosity_options(meta_options(settings_options(f)))
 
 
 def _build(ctx: click.Context, writers: list[str], sources, out, force, jobs, executor, scheduler, lang, meta,
@@ -207,6 +221,7 @@ def _writer_command(name: str) -> click.Command:
 
 @main.command()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@verbosity_options
 @click.pass_context
 def check(ctx, files: tuple[Path, ...]) -> None:
     """Validate built editions (default: everything in ./outputs) and SHA256SUMS."""
