@@ -53,11 +53,13 @@ def start(*args: str, cwd: Path, new_session: bool = True) -> subprocess.Popen:
 
 
 def wait_for_new_edition(proc: subprocess.Popen, out: Path, before: dict, limit: float = 120) -> None:
-    """Return once some edition has been replaced (a new inode or mtime), i.e. the build is writing."""
+    """Return once some PDF, EPUB or DOCX edition has been replaced (a new inode or mtime)."""
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         assert proc.poll() is None, f"publish ended before it was signalled: {proc.communicate()}"
         for p in out.glob("a*.*"):
+            if p.suffix not in READERS:  # the YAML copy is written first, an instant before them
+                continue
             try:
                 st = p.stat()
             except FileNotFoundError:
