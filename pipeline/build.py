@@ -292,7 +292,10 @@ def render_job(job: Job) -> Rendered:
             if line not in out.warnings:
                 out.warnings.append(line)
         if edited.problem:
-            out.problems.append(f"{job.source.path}: {edited.problem}")
+            # the same failure in every writer (an unusable font, say) is said once
+            cause = edited.problem.removeprefix(f"{name}: ")
+            if not any(p.endswith(f": {cause}") for p in out.problems):
+                out.problems.append(f"{job.source.path}: {edited.problem}")
         elif edited.data is not None:
             out.editions[name] = (edited.data, edited.seconds)
     return out

@@ -35,14 +35,20 @@ class Failed(click.ClickException):
 
 def _settings(ctx: click.Context, **flags):
     """Settings from pyproject.toml's [tool.publish], overridden by the flags given."""
-    from pipeline.settings import SettingsError, load
+    from pipeline.settings import FONT_ROLES, SettingsError, load
 
     fonts = {}
     for item in flags.pop("font", ()) or ():
         role, sep, path = item.partition("=")
         if not sep or not path:
             raise click.BadParameter(f"{item!r} is not ROLE=FILE", param_hint="--font")
-        fonts[role] = path
+        if role not in FONT_ROLES:
+            raise click.BadParameter(f"unknown font role {role!r} (roles: {', '.join(FONT_ROLES)})",
+                                     param_hint="--font")
+        if not Path(path.split("#", 1)[0]).expanduser().is_file():
+            raise click.BadParameter(f"font file {path!r} does not exist", param_hint="--font")
+        fonts[role] = str(Path(path.split("#", 1)[0]).expanduser().resolve()) + (
+            "#" + path.split("#", 1)[1] if "#" in path else "")
     try:
         settings = load()
         return settings.replace(fonts=fonts or None, **flags)
@@ -74,19 +80,24 @@ def verbosity_options(f):
                         help="Print only errors.")(f)
 
 
+def normalise_options(f):
+    """The settings flags that change normalisation (``publish normalize`` takes only these)."""
+    f = click.option("--encoding", callback=_check_encoding,
+                     help="Encoding of text sources (default: detected).")(f)
+    return click.option("--quotes", type=click.Choice(["keep", "corner"]),
+                        help="corner: turn “”/‘’ into 「」/『』 when normalising.")(f)
+
+
 def settings_options(f):
     """Flags that override [tool.publish] settings; shared by every building command."""
+    f = normalise_options(f)
     options = [
         click.option("--page-size", type=click.Choice(["A4", "A5", "B5", "Letter"], case_sensitive=False),
                      help="Paper size of the PDF and DOCX editions."),
-        click.option("--quotes", type=click.Choice(["keep", "corner"]),
-                     help="corner: turn “”/‘’ into 「」/『』 when normalising."),
         click.option("--writing-mode", type=click.Choice(["horizontal-tb", "vertical-rl"]),
                      help="vertical-rl: a traditional vertical EPUB."),
         click.option("--font", multiple=True, metavar="ROLE=FILE",
                      help="Use a font file for a role (body, bold, heading, caption, latin, latin-bold)."),
-        click.option("--encoding", callback=_check_encoding,
-                     help="Encoding of text sources (default: detected)."),
         click.option("--font-cache", type=click.Path(file_okay=False), help="Folder for subset fonts."),
     ]
     for option in reversed(options):
@@ -101,13 +112,23 @@ def meta_options(f):
     return f
 
 
-def _meta(items: tuple[str, ...]) -> dict[str, str]:
-    out = {}
+LIST_FIELDS = ("keywords", "credits")
+
+
+def _meta(items: tuple[str, ...], lang: str | None = None) -> dict[str, object]:
+    """--meta KEY=VALUE pairs (lists comma-separated) and --lang, checked against the schema."""
+    from pipeline.yamlio import validate_meta
+
+    out: dict[str, object] = {}
     for item in items:
         key, sep, value = item.partition("=")
         if not sep:
             raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--meta")
-        out[key.strip()] = value
+        key = key.strip()
+        out[key] = [v.strip() for v in value.split(",") if v.strip()] if key in LIST_FIELDS else value
+    problems = validate_meta({**out, **({"lang": lang} if lang else {})})
+    if problems:
+        raise click.BadParameter("; ".join(problems), param_hint="--lang/--meta")
     return out
 
 
@@ -157,7 +178,7 @@ def main(ctx: click.Context, quiet: bool, verbose: bool) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the YAML here instead of standard output.")
 @click.option("--explain", is_flag=True, help="Print each line's decision and the rule that made it.")
-@settings_options
+@normalise_options
 @meta_options
 @verbosity_options
 @click.pass_context
@@ -166,7 +187,7 @@ def normalize(ctx, source: Path, output: Path | None, explain: bool, lang, meta,
     from pipeline import commands
 
     settings = _settings(ctx, **flags)
-    problems = commands.normalize(source, output, settings, lang=lang, meta=_meta(meta),
+    problems = commands.normalize(source, output, settings, lang=lang, meta=_meta(meta, lang),
                                   explain=explain, quiet=ctx.obj["quiet"])
     if problems:
         raise Failed(problems)
@@ -194,7 +215,7 @@ def _build(ctx: click.Context, writers: list[str], sources, out, force, jobs, ex
     settings = _settings(ctx, **flags)
     problems = commands.build(
         list(sources) or [DEFAULT_SOURCE], writers, out, settings, force=force, jobs=jobs,
-        executor=executor, scheduler=scheduler, lang=lang, meta=_meta(meta),
+        executor=executor, scheduler=scheduler, lang=lang, meta=_meta(meta, lang),
         quiet=ctx.obj["quiet"], verbose=ctx.obj["verbose"],
     )
     if problems:
@@ -227,12 +248,15 @@ def check(ctx, files: tuple[Path, ...]) -> None:
     """Validate built editions (default: everything in ./outputs) and SHA256SUMS."""
     from pipeline.check import check_paths
 
-    problems, notes = check_paths(list(files) or [DEFAULT_OUT])
+    paths = list(files) or [DEFAULT_OUT]
+    problems, notes = check_paths(paths)
     for note in notes:
         if not ctx.obj["quiet"]:
             click.echo(note, err=True)
     if problems:
         raise Failed(problems)
+    if not ctx.obj["quiet"]:
+        click.echo(f"checked {', '.join(map(str, paths))}: no problems found", err=True)
 
 
 @main.command()

@@ -153,6 +153,12 @@ def _error_location(conv: _Converter, path: Path_) -> _Pos:
     return conv.positions.get((), _Pos(1, 1))
 
 
+_PATTERN_WORDS = {
+    "date": "an ISO 8601 date (e.g. 2020-03-26 or 2020-03-26T08:42)",
+    "lang": "a BCP 47 language tag (e.g. zh-Hant, zh-Hans, en)",
+}
+
+
 def _describe(error: Any) -> list[tuple[Path_, str, bool]]:
     """(path, message, at_key) for one jsonschema error, worded for people editing YAML."""
     path = tuple(error.absolute_path)
@@ -173,6 +179,8 @@ def _describe(error: Any) -> list[tuple[Path_, str, bool]]:
         ]
     if v == "type":
         return [(path, f"{inst!r} is not of type {error.validator_value}", False)]
+    if v == "pattern" and path and path[-1] in _PATTERN_WORDS:
+        return [(path, f"{inst!r} is not {_PATTERN_WORDS[path[-1]]}", False)]
     if v == "minLength" and inst == "":
         return [(path, "must not be empty", False)]
     if v == "minItems":
@@ -244,6 +252,19 @@ def parse(text: str, name: str = "<string>", definition: str | None = None) -> d
         unique = sorted(set(problems))
         raise DocumentError([f"{name}:{line}:{col}: {msg}" for line, col, msg in unique])
     return data
+
+
+def validate_meta(overrides: dict[str, Any]) -> list[str]:
+    """Problems with metadata given on the command line (``--meta``, ``--lang``), one per field."""
+    from jsonschema import Draft202012Validator
+
+    root = {k: v for k, v in schema().items() if k in ("$schema", "$id", "$defs")}
+    root["$ref"] = "#/$defs/meta-override"
+    problems = []
+    for error in Draft202012Validator(root).iter_errors(overrides):
+        for path, message, _ in _describe(error):
+            problems.append(f"{format_path(('meta', *path))}: {message}")
+    return sorted(problems)
 
 
 def loads(text: str, name: str = "<string>") -> Document:

@@ -155,3 +155,32 @@ def test_normalize_writes_yaml_to_stdout_or_a_file(project: Path) -> None:
     assert doc.meta.lang == "zh-Hant"
     assert publish("normalize", "source/article.txt", "-o", "x/a.yaml", cwd=project).returncode == 0
     assert load_document(project / "x" / "a.yaml") == doc
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["--lang", "zz!!"], "meta.lang: 'zz!!' is not a BCP 47 language tag"),
+    (["--meta", "date=yesterday"], "meta.date: 'yesterday' is not an ISO 8601 date"),
+    (["--meta", "colour=red"], "meta.colour: unknown key 'colour'"),
+    (["--font", "bogus=/etc/hostname"], "unknown font role 'bogus'"),
+    (["--font", "body=/nonexistent.ttf"], "font file '/nonexistent.ttf' does not exist"),
+])
+def test_bad_flag_values_are_usage_errors(tmp_path: Path, args: list[str], says: str) -> None:
+    (tmp_path / "a.yaml").write_text(SMALL, "utf-8")
+    run = publish("pdf", "a.yaml", *args, cwd=tmp_path)
+    assert run.returncode == 2 and says in run.stderr
+    assert not (tmp_path / "outputs").exists()
+
+
+def test_an_unusable_font_is_reported_once_not_per_edition(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.publish.fonts]\nbody = "missing.ttf"\n')
+    (tmp_path / "a.yaml").write_text(SMALL, "utf-8")
+    run = publish("all", "a.yaml", cwd=tmp_path)
+    assert run.returncode == 1
+    errors = [line for line in run.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "missing.ttf does not exist" in errors[0]
+
+
+def test_quiet_and_verbose_work_after_the_subcommand(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(SMALL, "utf-8")
+    run = publish("pdf", "a.yaml", "-q", cwd=tmp_path)
+    assert run.returncode == 0 and run.stdout == ""
