@@ -30,8 +30,19 @@ TEMP_PREFIX = ".publish-tmp."
 LOCK_NAME = ".publish.lock"
 MANIFEST_NAME = ".publish-manifest.json"
 SUMS_NAME = "SHA256SUMS"
-#: what SHA256SUMS lists
+#: what SHA256SUMS lists at least (every installed writer's suffix is added)
 EDITION_SUFFIXES = (".yaml", ".pdf", ".epub", ".docx")
+
+
+def edition_suffixes() -> tuple[str, ...]:
+    """The suffixes of every edition an installed writer makes, and the YAML copy."""
+    from pipeline.writers import RegistryError, discover
+
+    try:
+        extra = tuple(w.suffix for w in discover())
+    except RegistryError:
+        extra = ()
+    return tuple(dict.fromkeys(EDITION_SUFFIXES + extra))
 
 
 class OutputError(Exception):
@@ -170,10 +181,12 @@ class OutputDir:
         self.write(MANIFEST_NAME, (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode())
 
     def update_sums(self) -> Path:
-        """Rewrite SHA256SUMS (sha256sum format) for every edition in the directory."""
+        """Rewrite SHA256SUMS (sha256sum format) for every edition in the directory, third-party
+        writers' included."""
+        suffixes = edition_suffixes()
         lines = []
         for p in sorted(self.path.iterdir()):
-            if p.is_file() and p.suffix in EDITION_SUFFIXES and not p.name.startswith("."):
+            if p.is_file() and p.suffix in suffixes and not p.name.startswith("."):
                 lines.append(f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}\n")
         return self.write(SUMS_NAME, "".join(lines).encode())
 
@@ -190,12 +203,18 @@ def _install_sigterm():
         return signal.getsignal(signal.SIGTERM)
 
 
-def input_key(document_yaml: bytes, writer: str, settings: Settings, epoch: int | None) -> str:
-    """What an edition depends on: the document, the writer, the settings, the tool version and
-    the build date (SOURCE_DATE_EPOCH)."""
+#: settings that change how sources are read or where fonts are cached, not what an edition holds
+_NOT_IN_EDITIONS = ("font_cache", "max_input_bytes", "encoding")
+
+
+def input_key(document_yaml: bytes, writer: str, settings: Settings, epoch: int | None,
+              files: bytes = b"") -> str:
+    """What an edition depends on: the document, the writer, the settings, the tool version, the
+    build date (SOURCE_DATE_EPOCH) and the files it pulls in (``files``: see dependencies())."""
+    chosen = {k: v for k, v in settings.to_dict().items() if k not in _NOT_IN_EDITIONS}
     h = hashlib.sha256()
-    for part in (document_yaml, writer.encode(), json.dumps(settings.to_dict(), sort_keys=True).encode(),
-                 __version__.encode(), str(epoch).encode()):
+    for part in (document_yaml, writer.encode(), json.dumps(chosen, sort_keys=True).encode(),
+                 __version__.encode(), str(epoch).encode(), files):
         h.update(len(part).to_bytes(8, "big"))
         h.update(part)
     return h.hexdigest()
@@ -225,6 +244,24 @@ def load_document(job: Job) -> tuple[Document, list[str]]:
     if job.meta:
         document = apply_meta(document, dict(job.meta))
     return document, notes
+
+
+def dependencies(document: Document, base_dir: Path, settings: Settings) -> bytes:
+    """A digest of the files editions read besides the document: caption images and configured
+    fonts, so replacing one rebuilds the editions that use it."""
+    from pipeline.model import Caption
+
+    h = hashlib.sha256()
+    paths = [base_dir / b.image for b in document.blocks if isinstance(b, Caption) and b.image]
+    paths += [Path(spec.split("#", 1)[0]).expanduser() for _, spec in sorted(settings.fonts.items())]
+    for path in paths:
+        h.update(str(path).encode() + b"\0")
+        try:
+            st = path.stat()
+            h.update(f"{st.st_size}:{st.st_mtime_ns}".encode())
+        except OSError:
+            h.update(b"missing")
+    return h.digest()
 
 
 def render_edition(name: str, document: Document, options: RenderOptions) -> Edited:
@@ -280,9 +317,10 @@ def render_job(job: Job) -> Rendered:
         base_dir=job.source.path.parent, charset=job.charset,
     )
     existing = dict(job.existing)
+    files = dependencies(document, job.source.path.parent, job.settings)
     todo = []
     for name in job.writers:
-        out.keys[name] = input_key(out.yaml, name, job.settings, job.source_date_epoch)
+        out.keys[name] = input_key(out.yaml, name, job.settings, job.source_date_epoch, files)
         if existing.get(name) != out.keys[name]:
             todo.append(name)
     for name, edited in zip(todo, _render_editions(todo, document, options, job.edition_workers),

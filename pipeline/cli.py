@@ -95,7 +95,7 @@ def settings_options(f):
         click.option("--page-size", type=click.Choice(["A4", "A5", "B5", "Letter"], case_sensitive=False),
                      help="Paper size of the PDF and DOCX editions."),
         click.option("--writing-mode", type=click.Choice(["horizontal-tb", "vertical-rl"]),
-                     help="vertical-rl: a traditional vertical EPUB."),
+                     help="vertical-rl: a traditional vertical EPUB (and DOCX; the PDF stays horizontal)."),
         click.option("--font", multiple=True, metavar="ROLE=FILE",
                      help="Use a font file for a role (body, bold, heading, caption, latin, latin-bold)."),
         click.option("--font-cache", type=click.Path(file_okay=False), help="Folder for subset fonts."),
@@ -199,7 +199,7 @@ def build_options(f):
                      help="Folder for the editions (created if missing).")(f)
     f = click.option("--force", is_flag=True, help="Rebuild editions whose inputs have not changed.")(f)
     f = click.option("-j", "--jobs", type=click.IntRange(min=0), default=0,
-                     help="Articles built at once (0 = one per core).")(f)
+                     help="Processes at once (0 = one per core): articles, or one article's editions.")(f)
     f = click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
                      help="Where articles are built: local processes, or a Dask cluster "
                           "(pip install 'publish[dask]').")(f)
@@ -212,6 +212,10 @@ def _build(ctx: click.Context, writers: list[str], sources, out, force, jobs, ex
            **flags) -> None:
     from pipeline import commands
 
+    if executor == "dask" and not scheduler:
+        raise click.UsageError("--executor dask needs --scheduler ADDRESS (e.g. tcp://scheduler:8786)")
+    if scheduler and executor != "dask":
+        raise click.UsageError("--scheduler is only used with --executor dask")
     settings = _settings(ctx, **flags)
     problems = commands.build(
         list(sources) or [DEFAULT_SOURCE], writers, out, settings, force=force, jobs=jobs,
@@ -260,6 +264,7 @@ def check(ctx, files: tuple[Path, ...]) -> None:
 
 
 @main.command()
+@verbosity_options
 def writers() -> None:
     """List the installed writers and whether each can run."""
     from pipeline import commands

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -57,9 +56,8 @@ def normalize(source: Path, output: Path | None, settings: Settings, *, lang: st
     if output.is_dir():
         return [f"{output}: is a directory; -o takes a file name"]
     try:
-        folder = OutputDir(output.parent)
-        folder.prepare()
-        folder.write(output.name, text.encode("utf-8"))
+        with OutputDir(output.parent).locked() as folder:  # a build there must not sweep our temp file
+            folder.write(output.name, text.encode("utf-8"))
     except OutputError as exc:
         if any(p.is_file() for p in output.parents):
             return [f"{output}: a parent of the output path is a file"]
@@ -104,21 +102,12 @@ def build(paths: list[Path], writers: list[str], out: Path, settings: Settings, 
     from pipeline.build import build as run
     from pipeline.executors import ExecutorError
     from pipeline.sources import SourceError, collect
-    from pipeline.writers import RegistryError, discover
-
-    if executor == "dask" and not scheduler:
-        return ["--executor dask needs --scheduler ADDRESS (e.g. tcp://scheduler:8786)"]
-    if scheduler and executor != "dask":
-        return ["--scheduler is only used with --executor dask"]
+    from pipeline.writers import RegistryError, WriterError, discover
 
     try:
-        registry = discover()
+        discover()  # a broken plugin is one clear error before any work
     except RegistryError as exc:
         return [str(exc)]
-    for name in writers:
-        missing = registry.get(name).missing_dependency()
-        if missing:
-            return [f"{name}: needs {missing}, which is not installed"]
     try:
         sources = collect(paths)
     except SourceError as exc:
@@ -136,13 +125,15 @@ def build(paths: list[Path], writers: list[str], out: Path, settings: Settings, 
                 click.echo(f"{edition.path}  {_size(edition.size)}  {state}")
         problems.extend(outcome.problems)
 
-    workers = jobs or min(len(sources), os.cpu_count() or 1)
+    from pipeline.executors import default_workers
+
+    workers = jobs or min(len(sources), default_workers())
     # one article: its editions render side by side instead (unless -j 1 asks for one process)
-    edition_workers = (jobs or os.cpu_count() or 1) if len(sources) == 1 and executor == "local" else 1
+    edition_workers = (jobs or default_workers()) if len(sources) == 1 and executor == "local" else 1
     try:
         run(sources, writers, out, settings, lang=lang, meta=meta, force=force, jobs=workers,
             executor=executor, scheduler=scheduler, on_outcome=report, edition_workers=edition_workers)
-    except (OutputError, ExecutorError) as exc:
+    except (OutputError, ExecutorError, WriterError) as exc:  # WriterError: a bad SOURCE_DATE_EPOCH
         problems.append(str(exc))
     return problems
 

@@ -45,12 +45,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from pipeline import __version__
 from pipeline.model import META_TEXT_FIELDS, Document
 from pipeline.settings import Settings, font_cache_dir
 from pipeline.writers import WriterError
 
 #: Bump when the way subsets are made changes: it is part of every cache key.
-FONTS_VERSION = "3"
+FONTS_VERSION = "4"
+#: Part of every cache key: the fonts code, and the tool release it shipped in.
+_CACHE_VERSION = f"{FONTS_VERSION}/{__version__}"
 
 #: Labels the writers print that documents rarely hold (page and date words, EPUB landmarks and
 #: colophon in every language the writers localise to).
@@ -637,7 +640,7 @@ def _plan(src: _Source, weight: int, style: str, wanted: Iterable[int], cache: P
            "outlines": "glyf", "features": "default+vkna" + ("-locl" if src.collection else ""),
            "post": 3, "fonttools": _fonttools_version()}
     key = hashlib.sha256(json.dumps(
-        {"v": FONTS_VERSION, "src": _source_sha(src, info), "ops": ops, "cps": _ranges_of(cps)},
+        {"v": _CACHE_VERSION, "src": _source_sha(src, info), "ops": ops, "cps": _ranges_of(cps)},
         sort_keys=True).encode()).hexdigest()
     ps_name = f"{_ps_safe(info.family)[:40]}-{_ps_safe(_subfamily(weight, style))}-{key[:8]}"
     return _Job(src, cps, weight, style, info.family, key, ps_name)
@@ -671,7 +674,7 @@ def derived(kind: str, face: Face, parameter: str, make: Callable[[], bytes],
     Writers call this instead of redoing fontTools work on every build (it is most of a warm
     build's time otherwise)."""
     h = hashlib.sha256()
-    for part in (FONTS_VERSION, _fonttools_version(), kind, face.sha256, parameter):
+    for part in (_CACHE_VERSION, _fonttools_version(), kind, face.sha256, parameter):
         h.update(part.encode("utf-8") + b"\0")
     key = f"derived-{h.hexdigest()[:40]}"
     try:

@@ -184,3 +184,14 @@ def test_quiet_and_verbose_work_after_the_subcommand(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text(SMALL, "utf-8")
     run = publish("pdf", "a.yaml", "-q", cwd=tmp_path)
     assert run.returncode == 0 and run.stdout == ""
+
+
+def test_a_replaced_image_rebuilds_the_editions_that_show_it(tmp_path: Path) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (40, 20), (200, 30, 30)).save(tmp_path / "p.png")
+    (tmp_path / "a.yaml").write_text(SMALL + "- {type: caption, text: 圖說, image: p.png}\n", "utf-8")
+    assert publish("pdf", "a.yaml", cwd=tmp_path).returncode == 0
+    Image.new("RGB", (40, 20), (30, 30, 200)).save(tmp_path / "p.png")
+    again = publish("pdf", "a.yaml", cwd=tmp_path)
+    assert again.returncode == 0 and "unchanged" not in again.stdout

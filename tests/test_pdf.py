@@ -471,9 +471,14 @@ def test_adjacent_brackets_close_up_by_half_an_em() -> None:
 def test_the_date_is_not_repeated_when_the_byline_shows_it() -> None:
     from pipeline.writers.pdf import _display_date
 
-    assert _display_date("2015-07-24", "24 July 2015") is None
-    assert _display_date("2024-06-05T20:31", "記者李小華／台北報導 2024年06月05日 20:31") is None
-    assert _display_date("2020-03-26T09:30", "記者陳嘉寧") == "2020-03-26 09:30"
+    def shown(date: str, byline: str) -> str | None:
+        return _display_date(Meta(title="t", lang="zh-Hant", date=date, byline=byline))
+
+    assert shown("2015-07-24", "24 July 2015") is None
+    assert shown("2024-06-05T20:31", "記者李小華／台北報導 2024年06月05日 20:31") is None
+    assert shown("2020-03-26T09:30", "記者陳嘉寧") == "2020-03-26 09:30"
+    # a year in the byline is not the date: "2020 Pulitzer finalist" keeps the date
+    assert shown("2020-03-26", "By Jane Roe, 2020 Pulitzer finalist") == "2020-03-26"
 
 
 # ------------------------------------------------------------------------------------------------

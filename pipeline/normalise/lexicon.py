@@ -194,7 +194,9 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("boilerplate", re.compile(r"^this (?:article|story|page) is more than .{1,20} old$|"
                                r"^\d+\s*min(?:ute)?s?\s+read$|^閱讀時間|^阅读时间|^reuse this content$|"
                                r"^(?:last )?modified on\b", re.I)),
-    ("boilerplate", re.compile(r"(?:we use cookies|本網站使用|本网站使用|cookie)", re.I)),
+    ("boilerplate", re.compile(
+        r"\b(?:we|this (?:web)?site) uses? cookies\b|\bcookie (?:policy|settings|preferences|consent)\b"
+        r"|本網站使用|本网站使用", re.I)),
     # disclaimers and reprint notices: "本文仅代表作者个人观点。", "转发请注明本文链接"
     ("boilerplate", re.compile(r"^.{0,12}(?:本文|文章|此文)?(?:僅代表|仅代表|只代表|純屬|纯属)"
                                r"(?:作者|個人|个人|本人)|不代表本(?:站|網|网|報|报|台|刊|平台)|文責自負|"

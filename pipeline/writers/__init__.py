@@ -15,7 +15,7 @@ from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from pipeline.model import Block, Document
+from pipeline.model import Block, Document, Meta
 from pipeline.settings import Settings
 
 GROUP = "pipeline.writers"
@@ -195,3 +195,26 @@ def load_image(writer: str, image: str, options: RenderOptions) -> bytes | None:
         options.warning(f"{writer}: image {image!r} is not an image format it can read; left out")
         return None
     return data
+
+
+def date_in_byline(meta: Meta) -> bool:
+    """Whether the byline already prints the article's date (``2019-03-18 23:59聯合報 記者…``,
+    ``24 July 2015``), so a title block shows the byline alone. One rule for every writer."""
+    import re
+
+    if not meta.byline or not meta.date:
+        return False
+    if meta.lines.get("date") and meta.lines.get("date") == meta.lines.get("byline"):
+        return True  # the normaliser took both from one line
+    if meta.date[:10] in meta.byline:
+        return True
+    ymd = re.findall(r"\d+", meta.date)[:3]
+    if len(ymd) < 3:
+        return False
+    y, mo, d = ymd[0], ymd[1].lstrip("0"), ymd[2].lstrip("0")
+    if re.search(rf"{y}\D{{1,3}}0?{mo}\D{{1,3}}0?{d}(?!\d)", meta.byline):
+        return True
+    months = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+    month = months[int(mo) - 1] if 1 <= int(mo) <= 12 else "?"
+    return bool(re.search(rf"(?<!\d)0?{d}(?!\d)", meta.byline) and y in meta.byline
+                and month in meta.byline.lower())

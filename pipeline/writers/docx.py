@@ -441,10 +441,10 @@ class _Builder:
         self._runs(self._para("Title"), meta.title, "Title")
         if meta.subtitle:
             self._runs(self._para("Subtitle"), meta.subtitle, "Subtitle")
+        from pipeline.writers import date_in_byline
+
         who = meta.byline or meta.author
-        date = meta.date
-        if who and date and (date[:10] in who or date[:4] in who):
-            date = None  # the byline is a dateline already ("2019-03-18 23:59聯合報 記者…")
+        date = None if date_in_byline(meta) else meta.date
         parts = [t for t in (who, date) if t]
         if parts:
             gap = "\u3000" if self.metrics.cjk else "  "

@@ -44,7 +44,7 @@ from pipeline.model import (
     Quote,
 )
 from pipeline.settings import Settings
-from pipeline.writers import RenderOptions, WriterError, unknown_block
+from pipeline.writers import RenderOptions, WriterError, date_in_byline, unknown_block
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from ebooklib.epub import EpubBook
@@ -142,6 +142,7 @@ def _normalise_date(value: str | None) -> str | None:
     if not value:
         return None
     value = value.strip()
+    value = re.sub(r"^(\d{4}-\d{2}-\d{2}) (?=\d)", r"\1T", value)  # the schema allows a space
     m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2})(T\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:\d{2})?)?)?)?",
                      value)
     if m:
@@ -655,14 +656,6 @@ def _display_date(book: _Book, value: str) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def _date_in_byline(meta) -> bool:
-    """Whether the byline already prints the date (the normaliser takes both from one line)."""
-    if not meta.byline or not meta.date:
-        return False
-    same_line = meta.lines.get("date") and meta.lines.get("date") == meta.lines.get("byline")
-    return bool(same_line) or meta.date[:10] in meta.byline
-
-
 def _text_page(book: _Book, renderer: _Renderer) -> bytes:
     meta = book.meta
     head = [f'<h1 id="title">{book.inline(meta.title)}</h1>\n']
@@ -671,7 +664,7 @@ def _text_page(book: _Book, renderer: _Renderer) -> bytes:
     who = meta.byline or meta.author
     if who:
         head.append(f'<p class="byline">{book.inline(who)}</p>\n')
-    if meta.date and not _date_in_byline(meta):
+    if meta.date and not date_in_byline(meta):
         iso = _normalise_date(meta.date)
         shown = book.inline(_display_date(book, meta.date))
         if iso:

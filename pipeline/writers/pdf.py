@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from pipeline.model import Caption, Document, Heading, ListBlock, Paragraph, Quote
+from pipeline.model import Caption, Document, Heading, ListBlock, Meta, Paragraph, Quote
 from pipeline.writers import RenderOptions, WriterError, unknown_block
 from pipeline.writers._cjk_linebreak import SPACES, ZERO_WIDTH, LineBreaker, compression
 
@@ -238,19 +238,13 @@ def _fill(color: tuple[float, float, float], x: float, y: float, w: float, h: fl
     return f"q {_rgb(color)} rg {_num(x)} {_num(y)} {_num(w)} {_num(h)} re f Q"
 
 
-def _display_date(date: str | None, byline: str | None) -> str | None:
-    """The date for the title block, unless the byline already shows it (``2019-03-18 23:59聯合報``)."""
-    if not date:
+def _display_date(meta: Meta) -> str | None:
+    """The date for the title block, unless the byline already shows it."""
+    from pipeline.writers import date_in_byline
+
+    if not meta.date or date_in_byline(meta):
         return None
-    shown = date.replace("T", " ")
-    ymd = re.findall(r"\d+", date)[:3]
-    if byline and len(ymd) == 3:
-        y, mo, d = ymd[0], ymd[1].lstrip("0"), ymd[2].lstrip("0")
-        if re.search(rf"{y}\D{{1,3}}0?{mo}\D{{1,3}}0?{d}(?!\d)", byline):
-            return None
-        if y in byline and re.search(rf"(?<!\d)0?{d}(?!\d)", byline):  # "24 July 2015"
-            return None
-    return shown
+    return meta.date.replace("T", " ")
 
 
 def _pdf_bytes(data: bytes) -> str:
@@ -592,7 +586,7 @@ class _Renderer:
             boxes += self._line_boxes(self.compose([(m.subtitle, s2)], self.measure, justify=False),
                                       round(s2.size * 1.5, 2), s2.size)
         sep = "\u3000" if self.cjk else "  ·  "
-        parts = [p for p in (m.byline or m.author, _display_date(m.date, m.byline),
+        parts = [p for p in (m.byline or m.author, _display_date(m),
                              m.publisher if not m.byline else None) if p]
         if parts:
             sb = self.st_byline
