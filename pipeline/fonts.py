@@ -68,6 +68,7 @@ WRITER_LABELS = ("第頁页共年月日目錄目录封面書名頁书名页正�
 #: count as missing unless the document itself uses them.
 ALWAYS: frozenset[int] = frozenset(
     list(range(0x20, 0x7F))
+    + [0x3013, 0xFFFD]  # the geta mark and replacement character the PDF draws for missing glyphs
     + [ord(c) for c in "\u00a0\u00a9\u00b7\u2013\u2014\u2015\u2018\u2019\u201c\u201d\u2022\u2025"
        "\u2026\u2027\u2032\u2033\u203b\u3000、。〃〈〉《》「」『』【】〔〕〖〗〘〙〜〝〞・ー﹏"
        + WRITER_LABELS]
