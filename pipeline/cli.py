@@ -231,7 +231,7 @@ def _build(ctx: click.Context, writers: list[str], sources, out, force, jobs, ex
 @click.pass_context
 def build_all(ctx, **kwargs) -> None:
     """Build every edition (and the YAML) of each SOURCE (default: ./source)."""
-    _build(ctx, entry_point_names(), **kwargs)
+    _build(ctx, list(entry_point_names()), **kwargs)
 
 
 def _writer_command(name: str) -> click.Command:

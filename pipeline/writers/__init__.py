@@ -161,11 +161,12 @@ def discover() -> Registry:
     return registry
 
 
-def entry_point_names() -> list[str]:
-    """Writer names without importing any writer module (for fast --help)."""
+@functools.lru_cache(maxsize=1)
+def entry_point_names() -> tuple[str, ...]:
+    """Writer names without importing any writer module (for fast --help); read once."""
     order = {name: i for i, name in enumerate(_BUILTIN_ORDER)}
     names = sorted({ep.name for ep in entry_points(group=GROUP)}, key=lambda n: (order.get(n, 99), n))
-    return [n for n in names if n not in RESERVED_NAMES]
+    return tuple(n for n in names if n not in RESERVED_NAMES)
 
 
 def load_image(writer: str, image: str, options: RenderOptions) -> bytes | None:
