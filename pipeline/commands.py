@@ -34,18 +34,10 @@ def normalize(source: Path, output: Path | None, settings: Settings, *, lang: st
         return [f"{source}: normalize takes one article file"]
     src: Source = sources[0]
     try:
-        if explain and src.kind == "text":
-            document = _explain(src, settings, lang)
-            if src.sidecar is not None:
-                from pipeline.sources import read_sidecar
-
-                document = apply_meta(document, read_sidecar(src.sidecar))
-            if lang:
-                document = apply_meta(document, {"lang": lang})
-        else:
-            document, notes = load(src, settings, lang)
-            for note in notes:
-                _say(note, quiet)
+        document, notes = load(src, settings, lang,
+                               on_result=(lambda result: _explain(src.path, result)) if explain else None)
+        for note in notes:
+            _say(note, quiet)
     except SourceError as exc:
         return exc.problems
     document = apply_meta(document, meta)
@@ -66,28 +58,14 @@ def normalize(source: Path, output: Path | None, settings: Settings, *, lang: st
     return []
 
 
-def _explain(src, settings: Settings, lang: str | None):
-    """Normalise a text source, printing line -> decision -> rule for every line and repair."""
-    from pipeline.normalise import NormaliseError, normalise_bytes
-    from pipeline.sources import SourceError
-    from pipeline.yamlio import DocumentError, read_limited
-
-    try:
-        data = read_limited(src.path, settings.max_input_bytes)
-    except DocumentError as exc:
-        raise SourceError(exc.problems) from None
-    try:
-        result = normalise_bytes(data, encoding=settings.encoding, lang=lang, quotes=settings.quotes,
-                                 max_bytes=settings.max_input_bytes, name=str(src.path))
-    except NormaliseError as exc:
-        raise SourceError([f"{src.path}: {p}" for p in exc.problems]) from None
+def _explain(path: Path, result) -> None:
+    """Print line -> decision -> rule for every line of a normalised text, and every repair."""
     err = click.get_text_stream("stderr")
-    err.write(f"# {src.path}: decoded as {result.encoding}\n")
+    err.write(f"# {path}: decoded as {result.encoding}\n")
     for d in result.decisions:
-        err.write(f"{src.path.name}:{d.line}: {d.decision:<22} {d.rule:<28} {_clip(d.text)}\n")
+        err.write(f"{path.name}:{d.line}: {d.decision:<22} {d.rule:<28} {_clip(d.text)}\n")
     for d in result.repairs:
-        err.write(f"{src.path.name}:{d.line}: repair {d.decision:<15} {d.rule:<28} {_clip(d.text)}\n")
-    return result.document
+        err.write(f"{path.name}:{d.line}: repair {d.decision:<15} {d.rule:<28} {_clip(d.text)}\n")
 
 
 def _clip(text: str, width: int = 40) -> str:

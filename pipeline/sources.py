@@ -7,6 +7,7 @@ YAML is the source of truth (it may have been edited by hand) and the text is no
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -129,8 +130,11 @@ def apply_meta(document: Document, overrides: dict[str, Any]) -> Document:
     return replace(document, meta=Meta.from_dict(merged))
 
 
-def load(source: Source, settings: Settings, lang: str | None = None) -> tuple[Document, list[str]]:
-    """The Document of a source and notes worth telling the user; SourceError on bad input."""
+def load(source: Source, settings: Settings, lang: str | None = None,
+         on_result: Callable[[Any], None] | None = None) -> tuple[Document, list[str]]:
+    """The Document of a source and notes worth telling the user; SourceError on bad input.
+
+    ``on_result`` receives the normaliser's Result (decisions, repairs) of a text source."""
     from pipeline.yamlio import DocumentError, load_document
 
     notes = list(source.notes)
@@ -140,8 +144,10 @@ def load(source: Source, settings: Settings, lang: str | None = None) -> tuple[D
         except DocumentError as exc:
             raise SourceError(exc.problems) from None
     else:
-        document, extra = _normalise_file(source.path, settings, lang)
-        notes += extra
+        result = _normalise_file(source.path, settings, lang)
+        if on_result is not None:
+            on_result(result)
+        document = result.document
     if source.sidecar is not None:
         document = apply_meta(document, read_sidecar(source.sidecar))
     if lang:
@@ -149,7 +155,7 @@ def load(source: Source, settings: Settings, lang: str | None = None) -> tuple[D
     return document, notes
 
 
-def _normalise_file(path: Path, settings: Settings, lang: str | None) -> tuple[Document, list[str]]:
+def _normalise_file(path: Path, settings: Settings, lang: str | None) -> Any:
     from pipeline.normalise import NormaliseError, normalise_bytes
     from pipeline.yamlio import DocumentError, read_limited
 
@@ -164,4 +170,4 @@ def _normalise_file(path: Path, settings: Settings, lang: str | None) -> tuple[D
         )
     except NormaliseError as exc:
         raise SourceError([f"{path}: {p}" for p in exc.problems]) from None
-    return result.document, []
+    return result
