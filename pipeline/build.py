@@ -30,6 +30,7 @@ TEMP_PREFIX = ".publish-tmp."
 LOCK_NAME = ".publish.lock"
 MANIFEST_NAME = ".publish-manifest.json"
 SUMS_NAME = "SHA256SUMS"
+SUMS_CACHE_NAME = ".publish-sums.json"
 #: what SHA256SUMS lists at least (every installed writer's suffix is added)
 EDITION_SUFFIXES = (".yaml", ".pdf", ".epub", ".docx")
 
@@ -182,12 +183,26 @@ class OutputDir:
 
     def update_sums(self) -> Path:
         """Rewrite SHA256SUMS (sha256sum format) for every edition in the directory, third-party
-        writers' included."""
+        writers' included. A file whose size, mtime and inode are unchanged is not read again (an archive's
+        output folder can hold gigabytes): its hash comes from the hidden ``.publish-sums.json``."""
         suffixes = edition_suffixes()
+        try:
+            known = json.loads((self.path / SUMS_CACHE_NAME).read_text("utf-8"))
+            known = known if isinstance(known, dict) else {}
+        except (OSError, ValueError):
+            known = {}
+        current: dict[str, list] = {}
         lines = []
         for p in sorted(self.path.iterdir()):
             if p.is_file() and p.suffix in suffixes and not p.name.startswith("."):
-                lines.append(f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}\n")
+                st = p.stat()
+                entry = known.get(p.name)
+                stamp = [st.st_size, st.st_mtime_ns, st.st_ino]  # every atomic write makes a new inode
+                if not (isinstance(entry, list) and len(entry) == 4 and entry[:3] == stamp):
+                    entry = [*stamp, hashlib.sha256(p.read_bytes()).hexdigest()]
+                current[p.name] = entry
+                lines.append(f"{entry[3]}  {p.name}\n")
+        self.write(SUMS_CACHE_NAME, (json.dumps(current, sort_keys=True) + "\n").encode())
         return self.write(SUMS_NAME, "".join(lines).encode())
 
 

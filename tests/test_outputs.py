@@ -71,3 +71,15 @@ def test_a_second_build_waits_then_fails_clearly(tmp_path: Path) -> None:
         holder.join(10)
     with OutputDir(tmp_path).locked(timeout=5):  # free again once the first build ends
         pass
+
+
+def test_sums_are_not_recomputed_for_unchanged_files_but_are_for_replaced_ones(tmp_path: Path) -> None:
+    out = OutputDir(tmp_path)
+    with out.locked():
+        out.write("a.pdf", b"one")
+        out.write("b.pdf", b"two")
+        out.update_sums()
+        out.write("b.pdf", b"three")  # replaced atomically: a new inode
+        out.update_sums()
+    assert (tmp_path / "SHA256SUMS").read_text() == (
+        f"{hashlib.sha256(b'one').hexdigest()}  a.pdf\n{hashlib.sha256(b'three').hexdigest()}  b.pdf\n")
