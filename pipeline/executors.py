@@ -16,7 +16,7 @@ import hashlib
 import os
 import tempfile
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -57,13 +57,35 @@ def _local(jobs: list[Job], workers: int) -> Iterator[Rendered]:
 
     pool = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=_pool_worker)
     try:
-        yield from pool.map(render_job, jobs)
+        # a bounded window, not pool.map: finished articles waiting behind a slow one stay few
+        yield from in_order(lambda job: pool.submit(render_job, job), jobs, window=4 * workers)
     except BaseException:
         # Ctrl-C, SIGTERM (raised as KeyboardInterrupt by pipeline.build) or the caller giving up:
         # stop now. `with ProcessPoolExecutor` would wait for every queued article to be built.
         stop_pool(pool)
         raise
     pool.shutdown(wait=True)
+
+
+def in_order(submit: Callable[[Job], Any], jobs: list[Job], window: int) -> Iterator[Rendered]:
+    """Results in the order of ``jobs``, with at most ``window`` submitted and not yet yielded, so
+    memory stays flat however long the archive (local pool and Dask alike)."""
+    pending: deque[Any] = deque()
+    queued = iter(jobs)
+    for job in queued:
+        pending.append(submit(job))
+        if len(pending) >= window:
+            break
+    while pending:
+        future = pending.popleft()
+        result = future.result()
+        release = getattr(future, "release", None)  # Dask futures hold the result on the cluster
+        if release is not None:
+            release()
+        job = next(queued, None)
+        if job is not None:
+            pending.append(submit(job))
+        yield result
 
 
 def stop_pool(pool: Any) -> None:
@@ -110,26 +132,10 @@ def _dask(jobs: list[Job], scheduler: str | None, workers: int) -> Iterator[Rend
     try:
         threads = _check_workers(client)
         window = max(4 * threads, workers, 8)
-        pending: deque[Any] = deque()
-        queued = iter(jobs)
-
-        def submit() -> bool:
-            job = next(queued, None)
-            if job is None:
-                return False
-            # pure=False: a unique key per submission, so two identical jobs are both run and
-            # nothing is served from a previous client's results.
-            pending.append(client.submit(render_shipped, job, _payload(job), pure=False))
-            return True
-
-        while len(pending) < window and submit():
-            pass
-        while pending:
-            future = pending.popleft()
-            result = future.result()
-            future.release()
-            submit()
-            yield result
+        # pure=False: a unique key per submission, so two identical jobs are both run and nothing
+        # is served from a previous client's results.
+        yield from in_order(lambda job: client.submit(render_shipped, job, _payload(job), pure=False),
+                            jobs, window)
     finally:
         client.close()
 
