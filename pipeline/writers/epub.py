@@ -1042,6 +1042,22 @@ class _Pen:
                 x += font.getlength(t)
 
 
+def _cached_cover(book: _Book, faceset: FaceSet) -> bytes:
+    """The cover PNG, made once per title, metadata, faces and mode (drawing it is a third of a
+    warm EPUB build)."""
+    import json
+
+    from PIL import __version__ as pillow
+
+    from pipeline.fonts import cached_artifact
+
+    parts = [json.dumps(book.meta.to_dict(), sort_keys=True, ensure_ascii=False), book.lang,
+             str(book.vertical), str(book.corner), pillow, book.options.version,
+             *(face.sha256 for face in faceset.all_faces())]
+    return cached_artifact("epub-cover", parts, lambda: _cover_png(book, faceset),
+                           book.options.settings)
+
+
 def _cover_png(book: _Book, faceset: FaceSet) -> bytes:
     """The cover: the title set in the book's heading face on paper, with a vermilion rule.
 
@@ -1187,7 +1203,7 @@ class EpubWriter:
         identifier = book_identifier(document)
 
         try:
-            cover = _Asset("images/cover.png", "image/png", _cover_png(book, faceset),
+            cover = _Asset("images/cover.png", "image/png", _cached_cover(book, faceset),
                            "cover-img")  # the id ebooklib's set_cover gives it
         except OSError as exc:  # a font Pillow cannot read: fail loudly, naming the cause
             raise WriterError(f"epub writer: cannot draw the cover: {exc}") from None
