@@ -370,3 +370,32 @@ def test_runs_never_drop_characters(text, mixed):
                 cp = ord(ch)
                 assert (cp in run_face.codepoints or fonts._invisible(cp)
                         or (cp in mixed.missing and run_face is face)), (f"U+{cp:04X}", run_face.family)
+
+
+@pytest.mark.parametrize("face_id, weight", [("serif-tc", 400), ("sans-tc", 700), ("sans-latin", 400)])
+def test_harfbuzz_subsets_draw_what_fonttools_alone_draws(face_id, weight):
+    """HarfBuzz makes the subsets (fast); fontTools alone is the fallback. Both must give the same
+    characters, advances and outlines, bold where pinned bold: a reader cannot tell them apart."""
+    src = fonts._shipped(face_id)
+    wanted = {ord(c) for c in SAMPLE_TC + "Hamburgefonstiv—“”"}
+    cps = fonts._source_info(src, None).coverage.select(wanted)
+    variant = [(weight, "normal", "Test", "Test-Regular")]
+    fast = TTFont(io.BytesIO(fonts._build_group(src, cps, variant)[0]))
+    slow = TTFont(io.BytesIO(fonts._build_group_fonttools(src, cps, variant)[0]))
+    for font in (fast, slow):
+        assert "glyf" in font and "fvar" not in font and "CFF " not in font
+        assert font["OS/2"].usWeightClass == weight
+    fast_cmap, slow_cmap = fast.getBestCmap(), slow.getBestCmap()
+    assert set(fast_cmap) == set(slow_cmap) == set(cps)
+    for cp in cps:
+        a, b = fast_cmap[cp], slow_cmap[cp]
+        assert fast["hmtx"][a][0] == slow["hmtx"][b][0], chr(cp)
+        pa, pb = RecordingPen(), RecordingPen()
+        fast.getGlyphSet()[a].draw(pa)
+        slow.getGlyphSet()[b].draw(pb)
+        # same contours; coordinates may differ by rounding when a variable font is instanced
+        assert len(pa.value) == len(pb.value), chr(cp)
+        for (op_a, args_a), (op_b, args_b) in zip(pa.value, pb.value, strict=True):
+            assert op_a == op_b
+            for pt_a, pt_b in zip(args_a, args_b, strict=True):
+                assert abs(pt_a[0] - pt_b[0]) <= 1 and abs(pt_a[1] - pt_b[1]) <= 1, chr(cp)

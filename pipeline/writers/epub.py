@@ -251,7 +251,6 @@ def _font_ext(face: Face) -> tuple[str, str]:
 #: Characters every trimmed face keeps: ASCII and the punctuation any line may carry.
 _TRIM_KEEP = frozenset(range(0x20, 0x7F)) | frozenset(
     map(ord, "　、。，．：；！？「」『』（）《》〈〉…—–·・“”‘’%\ufffd"))
-_TRIM_MEMO: dict[tuple[str, frozenset[int]], bytes] = {}
 
 
 def _role_texts(book: _Book) -> dict[str, list[str]]:
@@ -285,37 +284,11 @@ def _trim(face: Face, codepoints: frozenset[int], settings: Settings) -> bytes:
     """``face`` subset again to the code points one role prints (all layout features kept, so
     vertical alternates survive); reproducible: no timestamp is recalculated. Cached on disk
     with the font subsets, so a warm build does no fontTools work."""
-    from pipeline.fonts import derived
+    from pipeline.fonts import derived, subset_face
 
     wanted = codepoints & face.codepoints
     parameter = ",".join(f"{cp:x}" for cp in sorted(wanted))
-    return derived("epub-trim", face, parameter, lambda: _make_trim(face, wanted), settings)
-
-
-def _make_trim(face: Face, codepoints: frozenset[int]) -> bytes:
-    key = (face.sha256, codepoints)
-    if key not in _TRIM_MEMO:
-        from fontTools import subset
-        from fontTools.ttLib import TTFont
-
-        options = subset.Options()
-        options.layout_features = ["*"]
-        options.name_IDs = ["*"]
-        options.name_languages = ["*"]
-        options.glyph_names = False
-        options.notdef_outline = True
-        options.recalc_timestamp = False
-        options.recalc_bounds = False
-        font = TTFont(io.BytesIO(face.data), recalcTimestamp=False, recalcBBoxes=False)
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(unicodes=codepoints)
-        subsetter.subset(font)
-        out = io.BytesIO()
-        font.save(out)
-        if len(_TRIM_MEMO) >= 64:  # a long batch: keep memory bounded
-            _TRIM_MEMO.clear()
-        _TRIM_MEMO[key] = out.getvalue()
-    return _TRIM_MEMO[key]
+    return derived("epub-trim", face, parameter, lambda: subset_face(face, wanted), settings)
 
 
 def _choose_fonts(faceset: FaceSet, book: _Book) -> _Fonts:
