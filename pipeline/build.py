@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from pipeline import __version__
 from pipeline.model import Document
@@ -87,6 +88,55 @@ class Rendered:
     problems: list[str] = field(default_factory=list)
 
 
+class _DirLock:
+    """The output folder's lock: ``fcntl.flock`` on the lock file where there is one (the call
+    filelock makes on POSIX too, so either tool sees the other's lock; importing filelock costs a
+    build 10-40 ms), filelock elsewhere (Windows)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._fd: int | None = None
+        self._other: Any = None
+
+    def acquire(self, timeout: float) -> bool:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            from filelock import FileLock, Timeout
+
+            self._other = FileLock(str(self.path))
+            try:
+                self._other.acquire(timeout=timeout)
+            except Timeout:
+                return False
+            return True
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() >= deadline:
+                    os.close(fd)
+                    if exc.errno in (errno.EAGAIN, errno.EACCES):
+                        return False
+                    raise OutputError(f"{self.path}: cannot lock: {exc.strerror}") from None
+                time.sleep(0.05)
+                continue
+            self._fd = fd
+            return True
+
+    def release(self) -> None:
+        if self._other is not None:  # pragma: no cover - Windows
+            self._other.release()
+        elif self._fd is not None:
+            import fcntl
+
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
 class OutputDir:
     """The output directory: created on demand, locked while a build writes, written atomically."""
 
@@ -111,17 +161,13 @@ class OutputDir:
     @contextmanager
     def locked(self, timeout: float = 120.0) -> Iterator[OutputDir]:
         """Hold the directory's lock; a second build waits up to ``timeout`` s, then fails clearly."""
-        from filelock import FileLock, Timeout
-
         self.prepare()
-        lock = FileLock(str(self.path / LOCK_NAME))
-        try:
-            lock.acquire(timeout=timeout)
-        except Timeout:
+        lock = _DirLock(self.path / LOCK_NAME)
+        if not lock.acquire(timeout):
             raise OutputError(
                 f"{self.path}: another publish is building into this directory "
                 f"(waited {timeout:g} s for {LOCK_NAME}); try again when it has finished"
-            ) from None
+            )
         previous = _install_sigterm()
         try:
             self.sweep()
@@ -310,8 +356,18 @@ class Edited:
 def render_job(job: Job) -> Rendered:
     """Load (normalise) a source once and render each edition; runs in any process.
 
-    With ``job.edition_workers`` > 1 the editions render in forked processes at once (one article
-    on a multi-core machine); the fonts are made first, here, so the children share them."""
+    With ``job.edition_workers`` > 1 (one article on a multi-core machine) every edition renders
+    in its own forked process, started before the source is read so that the writers' imports
+    overlap with normalising (:class:`pipeline.executors.EditionProcesses`)."""
+    children = _edition_processes(job)
+    try:
+        return _render_job(job, children)
+    finally:
+        if children is not None:
+            children.close()
+
+
+def _render_job(job: Job, children: Any) -> Rendered:
     from pipeline.writers import RegistryError, RenderOptions, discover
     from pipeline.yamlio import dump_document
 
@@ -338,8 +394,7 @@ def render_job(job: Job) -> Rendered:
         out.keys[name] = input_key(out.yaml, name, job.settings, job.source_date_epoch, files)
         if existing.get(name) != out.keys[name]:
             todo.append(name)
-    for name, edited in zip(todo, _render_editions(todo, document, options, job.edition_workers),
-                            strict=True):
+    for name, edited in zip(todo, _render_editions(todo, document, options, children), strict=True):
         for message in edited.warnings:
             line = f"{job.source.path}: {message}"
             if line not in out.warnings:
@@ -354,32 +409,38 @@ def render_job(job: Job) -> Rendered:
     return out
 
 
-def _render_editions(names: list[str], document: Document, options: RenderOptions,
-                     workers: int) -> list[Edited]:
-    import multiprocessing
+def _edition_processes(job: Job) -> Any:
+    """Forked edition processes for ``job``, or None to render in this process (one worker, one
+    edition, no fork on this platform, or every edition already up to date is not known yet:
+    children that get no work are dismissed)."""
+    if job.edition_workers <= 1 or len(job.writers) <= 1 or not hasattr(os, "fork"):
+        return None
+    from pipeline.executors import EditionProcesses
 
-    if workers <= 1 or len(names) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return [render_edition(name, document, options) for name in names]
-    from concurrent.futures import ProcessPoolExecutor
-
-    from pipeline.fonts import FontError, faces_for
-
-    try:  # subset once, before forking: every child finds the faces in its inherited memo
-        faces_for(document, options.settings, options.charset)
-    except FontError:
-        pass  # each writer reports it
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(names)),
-                               mp_context=multiprocessing.get_context("fork"))
     try:
-        futures = [pool.submit(render_edition, name, document, options) for name in names]
-        results = [f.result() for f in futures]
-    except BaseException:
-        from pipeline.executors import stop_pool
+        return EditionProcesses(list(job.writers), preload_writer, render_edition)
+    except OSError:  # no processes or pipes left: render here
+        return None
 
-        stop_pool(pool)
-        raise
-    pool.shutdown(wait=True)
-    return results
+
+def preload_writer(name: str) -> None:
+    """Import what writer ``name`` needs to render (its optional ``preload`` hook)."""
+    from pipeline.writers import discover
+
+    hook = getattr(discover().get(name), "preload", None)
+    if callable(hook):
+        hook()
+
+
+def _render_editions(names: list[str], document: Document, options: RenderOptions,
+                     children: Any) -> list[Edited]:
+    if children is None or not names:
+        return [render_edition(name, document, options) for name in names]
+    # The children make or read the font subsets themselves: the first to need one makes it
+    # under the cache's lock, the others wait for it and read it.
+    results = children.render(names, (document, options))
+    # a child that failed (killed, out of memory...) is redone here, where errors are reported
+    return [results.get(name) or render_edition(name, document, options) for name in names]
 
 
 def build(

@@ -26,7 +26,6 @@ import contextlib
 import copy
 import functools
 import hashlib
-import importlib.metadata
 import io
 import json
 import os
@@ -615,15 +614,22 @@ class _Job:
 
 
 @functools.lru_cache(maxsize=1)
-def _fonttools_version() -> str:
-    """Part of every cache key: another fontTools or HarfBuzz may make other bytes."""
-    versions = []
-    for dist in ("fonttools", "uharfbuzz"):
+def _tools_stamp() -> str:
+    """Part of every cache key: another fontTools or HarfBuzz may make other bytes. The installed
+    packages are told apart by their files' size and time (an upgrade or reinstall changes
+    them), which costs two stat calls where reading their metadata costs milliseconds."""
+    import importlib.util
+
+    parts = []
+    for module in ("fontTools", "uharfbuzz"):
         try:
-            versions.append(importlib.metadata.version(dist))
-        except importlib.metadata.PackageNotFoundError:
-            versions.append("none")
-    return "+".join(versions)
+            spec = importlib.util.find_spec(module)
+            origin = spec.origin if spec is not None else None
+            st = os.stat(origin) if origin else None
+        except (ImportError, ValueError, OSError):
+            st = None
+        parts.append(f"{module}:{st.st_size}:{st.st_mtime_ns}" if st else f"{module}:none")
+    return "+".join(parts)
 
 
 def _subfamily(weight: int, style: str) -> str:
@@ -642,11 +648,13 @@ def _plan(src: _Source, weight: int, style: str, wanted: Iterable[int], cache: P
     cps = info.coverage.select(wanted)
     ops = {"weight": weight, "style": style, "index": src.index, "family": info.family,
            "outlines": "glyf", "features": "default+vkna" + ("-locl" if src.collection else ""),
-           "post": 3, "fonttools": _fonttools_version()}
-    key = hashlib.sha256(json.dumps(
-        {"v": _CACHE_VERSION, "src": _source_sha(src, info), "ops": ops, "cps": _ranges_of(cps)},
-        sort_keys=True).encode()).hexdigest()
-    ps_name = f"{_ps_safe(info.family)[:40]}-{_ps_safe(_subfamily(weight, style))}-{key[:8]}"
+           "post": 3}
+    what = {"v": _CACHE_VERSION, "src": _source_sha(src, info), "ops": ops, "cps": _ranges_of(cps)}
+    name_key = hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
+    # the cache key also names the installed font tools, which may make other bytes; the font's
+    # own name must not (it is in the output, and a reinstall must not change the output)
+    key = hashlib.sha256(f"{name_key}/{_tools_stamp()}".encode()).hexdigest()
+    ps_name = f"{_ps_safe(info.family)[:40]}-{_ps_safe(_subfamily(weight, style))}-{name_key[:8]}"
     return _Job(src, cps, weight, style, info.family, key, ps_name)
 
 
@@ -678,7 +686,7 @@ def derived(kind: str, face: Face, parameter: str, make: Callable[[], bytes],
     Writers call this instead of redoing fontTools work on every build (it is most of a warm
     build's time otherwise)."""
     h = hashlib.sha256()
-    for part in (_CACHE_VERSION, _fonttools_version(), kind, face.sha256, parameter):
+    for part in (_CACHE_VERSION, _tools_stamp(), kind, face.sha256, parameter):
         h.update(part.encode("utf-8") + b"\0")
     key = f"derived-{h.hexdigest()[:40]}"
     try:
@@ -1211,6 +1219,25 @@ def _read_ps_name(data: bytes) -> str:
 
 # --------------------------------------------------------------------------------------------------
 # Choosing faces for a document
+
+
+def os2_fields(data: bytes) -> tuple[bytes, tuple[int, ...], tuple[int, int]] | None:
+    """PANOSE, Unicode ranges and code-page ranges from a font's OS/2 table, read with struct
+    (a writer that only describes a face need not load fontTools); None without an OS/2 table."""
+    try:
+        count = struct.unpack_from(">H", data, 4)[0]
+        for i in range(count):
+            tag, _, offset, length = struct.unpack_from(">4sIII", data, 12 + 16 * i)
+            if tag == b"OS/2" and length >= 58:
+                version = struct.unpack_from(">H", data, offset)[0]
+                panose = bytes(data[offset + 32:offset + 42])
+                unicode = struct.unpack_from(">4I", data, offset + 42)
+                has_pages = version >= 1 and length >= 86
+                pages = struct.unpack_from(">2I", data, offset + 78) if has_pages else (0, 0)
+                return panose, unicode, pages
+    except struct.error:
+        pass
+    return None
 
 
 def _invisible(cp: int) -> bool:

@@ -9,6 +9,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipeline.model import Document
 from pipeline.writers import Registry, RegistryError, RenderOptions, Writer, discover
@@ -86,3 +88,15 @@ def test_a_plugin_clashing_with_a_builtin_is_an_error(tmp_path: Path) -> None:
     assert run.returncode == 1
     assert "two writer plugins are named 'pdf'" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab&<>\"'\n\r\t 中")), max_size=20))
+def test_writers_xml_escaping_matches_the_standard_library(text):
+    """Writers escape without importing xml.sax.saxutils (slow start-up); output must not change."""
+    from xml.sax import saxutils
+
+    from pipeline.writers import escape, quoteattr
+
+    assert escape(text) == saxutils.escape(text)
+    assert escape(text, {'"': "&quot;"}) == saxutils.escape(text, {'"': "&quot;"})
+    assert quoteattr(text) == saxutils.quoteattr(text)

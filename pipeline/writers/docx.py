@@ -30,11 +30,10 @@ import time
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
 
 from pipeline.model import Caption, Document, Heading, ListBlock, Paragraph, Quote
 from pipeline.settings import Settings
-from pipeline.writers import RenderOptions, WriterError, unknown_block
+from pipeline.writers import RenderOptions, WriterError, escape, quoteattr, unknown_block
 from pipeline.writers._odttf import font_guid, obfuscate
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -295,6 +294,12 @@ class DocxWriter:
 
         return missing_module(("docx", "python-docx"), ("lxml", "lxml"), ("fontTools", "fonttools"))
 
+    def preload(self) -> None:
+        """Import python-docx ahead of the document (a build overlaps it with normalising)."""
+        import docx  # noqa: F401
+        import docx.oxml.parser  # noqa: F401
+        import docx.parts.hdrftr  # noqa: F401
+
     def render(self, document: Document, options: RenderOptions) -> bytes:
         try:
             import docx  # noqa: F401
@@ -397,9 +402,7 @@ class _Builder:
                 f"docx: left out {self.dropped_chars} control character(s) that XML cannot hold"
             )
 
-        raw = io.BytesIO()
-        doc.save(raw)
-        return _normalise_zip(raw.getvalue(), self.epoch)
+        return _zip_package(doc, self.epoch)
 
     # ------------------------------------------------------------------ text
 
@@ -901,22 +904,17 @@ def _renamed_font(data: bytes, family: str) -> bytes:
 def _font_description(face: Any, lang: str) -> str:
     """panose1 / charset / family / pitch / sig for a face, read from its OS/2 table, so Word
     can pick a substitute that looks alike when embedding is refused."""
-    from fontTools.ttLib import TTFont
+    from pipeline.fonts import os2_fields
 
-    font = TTFont(io.BytesIO(face.data), lazy=True)
-    os2 = font["OS/2"] if "OS/2" in font else None
+    fields = os2_fields(face.data)
     panose = "00000000000000000000"
     sig = ""
-    if os2 is not None:
-        p = os2.panose
-        panose = "".join(f"{v:02X}" for v in (
-            p.bFamilyType, p.bSerifStyle, p.bWeight, p.bProportion, p.bContrast,
-            p.bStrokeVariation, p.bArmStyle, p.bLetterForm, p.bMidline, p.bXHeight))
+    if fields is not None:
+        panose = fields[0].hex().upper()
+        (u0, u1, u2, u3), (c0, c1) = fields[1], fields[2]
         sig = (
-            f'<w:sig w:usb0="{os2.ulUnicodeRange1:08X}" w:usb1="{os2.ulUnicodeRange2:08X}"'
-            f' w:usb2="{os2.ulUnicodeRange3:08X}" w:usb3="{os2.ulUnicodeRange4:08X}"'
-            f' w:csb0="{getattr(os2, "ulCodePageRange1", 0):08X}"'
-            f' w:csb1="{getattr(os2, "ulCodePageRange2", 0):08X}"/>'
+            f'<w:sig w:usb0="{u0:08X}" w:usb1="{u1:08X}" w:usb2="{u2:08X}" w:usb3="{u3:08X}"'
+            f' w:csb0="{c0:08X}" w:csb1="{c1:08X}"/>'
         )
     han = any(0x3400 <= cp <= 0x9FFF for cp in face.codepoints)
     _, east = word_languages(lang)
@@ -940,19 +938,48 @@ def _zip_time(epoch: int) -> tuple[int, int, int, int, int, int]:
     return (t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec)
 
 
-def _normalise_zip(data: bytes, epoch: int) -> bytes:
-    """Rewrite python-docx's zip with fixed times, attributes and order (content types first)."""
+def _zip_package(doc: Any, epoch: int) -> bytes:
+    """The package zipped once, reproducibly: fixed times and attributes, content types first.
+
+    python-docx's own ``save`` deflates every part, and a reproducible zip needs another pass
+    that deflates them again (the fonts twice: a fifth of a build); here its package writer's
+    steps hand over the parts and only our zip compresses them. Should those private steps
+    change, ``save`` and a rewrite still give the same bytes."""
+    from docx.opc.pkgwriter import PackageWriter
+
+    class Collect:
+        def __init__(self) -> None:
+            self.entries: list[tuple[str, bytes]] = []
+
+        def write(self, uri: Any, blob: bytes) -> None:
+            self.entries.append((uri.membername, blob))
+
+    package = doc.part.package
+    try:
+        for part in package.parts:
+            part.before_marshal()
+        collect = Collect()
+        PackageWriter._write_content_types_stream(collect, package.parts)
+        PackageWriter._write_pkg_rels(collect, package.rels)
+        PackageWriter._write_parts(collect, package.parts)
+        entries = collect.entries
+    except AttributeError:  # pragma: no cover - python-docx reorganised its writer
+        raw = io.BytesIO()
+        doc.save(raw)
+        src = zipfile.ZipFile(raw)
+        entries = [(name, src.read(name)) for name in src.namelist()]
+    return _zip_entries(entries, epoch)
+
+
+def _zip_entries(entries: list[tuple[str, bytes]], epoch: int) -> bytes:
     when = _zip_time(epoch)
-    src = zipfile.ZipFile(io.BytesIO(data))
-    names = src.namelist()
-    first = [n for n in ("[Content_Types].xml", "_rels/.rels") if n in names]
-    order = first + [n for n in names if n not in first]
+    first = [e for n in ("[Content_Types].xml", "_rels/.rels") for e in entries if e[0] == n]
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as dst:
-        for name in order:
+        for name, data in first + [e for e in entries if e not in first]:
             info = zipfile.ZipInfo(name, date_time=when)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 0
             info.external_attr = 0
-            dst.writestr(info, src.read(name), compresslevel=6)
+            dst.writestr(info, data, compresslevel=6)
     return out.getvalue()

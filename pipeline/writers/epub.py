@@ -31,7 +31,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
-from xml.sax.saxutils import escape
 
 from pipeline.model import (
     META_TEXT_FIELDS,
@@ -44,7 +43,7 @@ from pipeline.model import (
     Quote,
 )
 from pipeline.settings import Settings
-from pipeline.writers import RenderOptions, WriterError, date_in_byline, unknown_block
+from pipeline.writers import RenderOptions, WriterError, date_in_byline, escape, unknown_block
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from ebooklib.epub import EpubBook
@@ -902,7 +901,7 @@ def _package(book: _Book, identifier: str, pages: list[tuple[str, str, bytes]], 
         "mtime": _moment(book.options.source_date_epoch),  # dcterms:modified
         "epub2_guide": False, "epub3_landmark": False, "epub3_pages": False,  # our nav has landmarks
         "play_order": {"enabled": True, "start_from": 1},  # NCX playOrder 1, 2, ...
-        "compresslevel": 1,  # the zip is re-deflated by _reproducible_zip anyway
+        "compresslevel": 0,  # stored: the zip is deflated once, by _reproducible_zip
     })
     writer.process()
     try:
@@ -1111,7 +1110,8 @@ def _cover_vertical(pen: _Pen, faceset: FaceSet, title: str, who: str, pub: str)
 def _reproducible_zip(data: bytes, epoch: int | None) -> bytes:
     """ebooklib's zip rewritten for reproducible bytes: its entries stamp the wall clock, so
     each is copied, in ebooklib's (deterministic) order with ``mimetype`` first and stored, with
-    a fixed time from ``SOURCE_DATE_EPOCH``, fixed modes and maximal deflate."""
+    a fixed time from ``SOURCE_DATE_EPOCH``, fixed modes and deflate level 6 (level 9 saves
+    0.3 % of a font-heavy book for 60 % more time)."""
     if epoch is not None:
         stamp = dt.datetime.fromtimestamp(max(epoch, 315532800), dt.timezone.utc)
         date_time = (stamp.year, stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
@@ -1128,7 +1128,7 @@ def _reproducible_zip(data: bytes, epoch: int | None) -> bytes:
             info.external_attr = 0o100644 << 16
             stored = name == "mimetype"
             info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
-            archive.writestr(info, source.read(name), compresslevel=None if stored else 9)
+            archive.writestr(info, source.read(name), compresslevel=None if stored else 6)
     return buffer.getvalue()
 
 
@@ -1156,6 +1156,11 @@ class EpubWriter:
 
         return missing_module(("ebooklib", "EbookLib"), ("lxml", "lxml"), ("PIL", "Pillow"),
                               ("fontTools", "fonttools"))
+
+    def preload(self) -> None:
+        """Import ebooklib and lxml ahead of the document (a build overlaps it with normalising)."""
+        import ebooklib.epub  # noqa: F401
+        import lxml.etree  # noqa: F401
 
     def render(self, document: Document, options: RenderOptions) -> bytes:
         from pipeline.fonts import describe_missing, faces_for

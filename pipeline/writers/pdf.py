@@ -113,6 +113,12 @@ class PdfWriter:
 
         return missing_module(("reportlab", "reportlab"), ("PIL", "Pillow"), ("fontTools", "fonttools"))
 
+    def preload(self) -> None:
+        """Import reportlab ahead of the document (a build overlaps it with normalising)."""
+        import reportlab.pdfbase.pdfmetrics  # noqa: F401
+        import reportlab.pdfbase.ttfonts  # noqa: F401
+        import reportlab.pdfgen.canvas  # noqa: F401
+
     def render(self, document: Document, options: RenderOptions) -> bytes:
         """The PDF bytes; identical input and ``source_date_epoch`` give identical bytes."""
         return _Renderer(document, options).render()
