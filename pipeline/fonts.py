@@ -611,6 +611,7 @@ class _Job:
     family: str
     key: str
     ps_name: str
+    src_sha: str = ""
 
 
 @functools.lru_cache(maxsize=1)
@@ -655,7 +656,7 @@ def _plan(src: _Source, weight: int, style: str, wanted: Iterable[int], cache: P
     # own name must not (it is in the output, and a reinstall must not change the output)
     key = hashlib.sha256(f"{name_key}/{_tools_stamp()}".encode()).hexdigest()
     ps_name = f"{_ps_safe(info.family)[:40]}-{_ps_safe(_subfamily(weight, style))}-{name_key[:8]}"
-    return _Job(src, cps, weight, style, info.family, key, ps_name)
+    return _Job(src, cps, weight, style, info.family, key, ps_name, what["src"])
 
 
 #: Seconds to wait for another process making the same subsets before making them too.
@@ -741,6 +742,11 @@ def _cache_limit() -> int:
 def _prune(cache: Path) -> None:
     """Keep the subset cache under its limit by removing the least recently used entries (every
     distinct character set makes new subsets, so an unpruned cache only grows)."""
+    current = Path(_glyph_store(cache) or "").name  # and its -wal and -shm companions
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(cache):
+            if entry.name.startswith("glyphs-") and not entry.name.startswith(current):
+                os.unlink(entry.path)  # converted by an earlier release or other font tools
     entries = []
     for folder, suffix in (("subsets", ".ttf"), ("artifacts", ".bin")):
         with contextlib.suppress(OSError):
@@ -799,7 +805,7 @@ def _realise(jobs: list[_Job], cache: Path | None) -> dict[str, bytes]:
                     group.append(job)
             groups = list(todo.values())
             STATS["subset"] += len(groups)
-            for group, datas in zip(groups, _build_groups(groups), strict=True):
+            for group, datas in zip(groups, _build_groups(groups, cache), strict=True):
                 for job, data in zip(group, datas, strict=True):
                     out[job.key] = data
                     if cache is not None:
@@ -878,11 +884,28 @@ def _workers() -> int:
 GroupArgs = tuple[_Source, frozenset[int], list[tuple[int, str, str, str]]]
 
 
-def _build_groups(groups: list[list[_Job]]) -> list[list[bytes]]:
-    """Make every group's faces. fontTools is pure Python, so with several CPUs the work is shared
-    with child interpreters (started with ``python -c``, not multiprocessing, so no ``__main__``
-    re-import and no fork of a threaded process); this process works on the first share itself.
-    A child that fails is redone here, so errors surface as the usual FontError."""
+def _glyph_store(cache: Path | None) -> str | None:
+    """Where converted CFF glyphs are kept: one SQLite file per release of the fonts code and
+    installed font tools (other ones are removed when the cache is pruned)."""
+    if cache is None:
+        return None
+    stamp = hashlib.sha256(f"{_CACHE_VERSION}/{_tools_stamp()}".encode()).hexdigest()[:16]
+    return str(cache / f"glyphs-{stamp}.sqlite")
+
+
+def _build_groups(groups: list[list[_Job]], cache: Path | None = None) -> list[list[bytes]]:
+    """Make every group's faces. With HarfBuzz that is quick work but for drawing CFF glyphs,
+    which the glyph store remembers, so it is done here. Without it, fontTools is pure Python,
+    so with several CPUs the work is shared with child interpreters (started with ``python -c``,
+    not multiprocessing, so no ``__main__`` re-import and no fork of a threaded process); this
+    process works on the first share itself. A child that fails is redone here, so errors
+    surface as the usual FontError."""
+    import importlib.util
+
+    if importlib.util.find_spec("uharfbuzz") is not None:
+        store = _glyph_store(cache)
+        return [_build_group(g[0].src, g[0].cps, [(j.weight, j.style, j.family, j.ps_name) for j in g],
+                             (store, f"{g[0].src_sha}:{g[0].src.index}")) for g in groups]
     args: list[GroupArgs] = [
         (g[0].src, g[0].cps, [(j.weight, j.style, j.family, j.ps_name) for j in g]) for g in groups]
     workers = min(_workers(), sum(len(a[2]) for a in args))
@@ -939,14 +962,17 @@ def _worker_main(payload: dict[str, Any]) -> None:
     sys.stdout.buffer.flush()
 
 
-def _build_group(src: _Source, cps: frozenset[int],
-                 variants: list[tuple[int, str, str, str]]) -> list[bytes]:
+def _build_group(src: _Source, cps: frozenset[int], variants: list[tuple[int, str, str, str]],
+                 glyphs: tuple[str | None, str] | None = None) -> list[bytes]:
     """Make one TrueType font per (weight, style, family, PostScript name) of ``src`` subset to
     ``cps``. HarfBuzz's subsetter (uharfbuzz, the one browsers and Google Fonts use) subsets
     and pins variable axes in milliseconds, where fontTools took a second or more per face; it
     leaves CFF outlines as they are, so those are drawn into quadratic glyf outlines here
     (reportlab reads only TrueType). Anything HarfBuzz cannot do (no uharfbuzz, a font it
-    rejects, an axis left unpinned) falls back to, or is finished by, fontTools."""
+    rejects, an axis left unpinned) falls back to, or is finished by, fontTools.
+
+    ``glyphs`` is (glyph store path, source key): converted CFF glyphs are kept there by their
+    id in the source, so the next character set converts only glyphs not seen before."""
     try:
         import uharfbuzz
     except ImportError:
@@ -959,21 +985,32 @@ def _build_group(src: _Source, cps: frozenset[int],
             raise FontError(f"{src.origin}: font file {src.label()} has no glyphs")
         axes = {a.tag: a for a in face.axis_infos}
         out = []
+        store = None
         for weight, style, family, ps_name in variants:
-            data = _hb_subset(uharfbuzz, face, src, cps, axes, weight)
-            if data is None:
+            subset = _hb_subset(uharfbuzz, face, src, cps, axes, weight)
+            if subset is None:
                 return _build_group_fonttools(src, cps, variants)
+            data, new_to_old = subset
             font = TTFont(io.BytesIO(data), recalcBBoxes=False, recalcTimestamp=False)
             if "fvar" in font:  # HarfBuzz left an axis unpinned (e.g. some CFF2): fontTools pins it
                 _instantiate(font, weight)
             elif axes:
                 _set_weight_class(font, axes, weight)
-            if "CFF " in font or "CFF2" in font:
+            if "CFF " in font and not axes and glyphs is not None:  # static CFF: glyphs kept
+                from pipeline._outlines import GlyphStore
+
+                if store is None:
+                    store = GlyphStore(Path(glyphs[0]) if glyphs[0] else None)
+                keys = [f"{glyphs[1]}:{new_to_old[gid]}" for gid in range(len(font.getGlyphOrder()))]
+                _to_truetype(font, font.getGlyphSet(), keys, store)
+            elif "CFF " in font or "CFF2" in font:
                 _to_truetype(font, font.getGlyphSet())
             _set_names(font, family, weight, style, ps_name)
             buf = io.BytesIO()
             font.save(buf)
             out.append(buf.getvalue())
+        if store is not None:
+            store.close()
     except (TTLibError, OSError, struct.error, KeyError, AssertionError, ValueError, TypeError) as exc:
         raise FontError(f"{src.origin}: font file {src.label()} could not be subset: {exc}") from None
     return out
@@ -984,11 +1021,12 @@ def _tag(name: str) -> int:
 
 
 def _hb_subset(hb: Any, face: Any, src: _Source, cps: frozenset[int], axes: dict[str, Any],
-               weight: int) -> bytes | None:
+               weight: int) -> tuple[bytes, dict[int, int]] | None:
     """HarfBuzz subset of ``face``: the same choices as :func:`_subset_options` (HarfBuzz's
     default layout features plus vkna, no locl for collections, the licence names, a visible
     .notdef, no glyph names) with every axis pinned: wght at ``weight``, wdth at 100, the rest at
-    their defaults. None when HarfBuzz gives up."""
+    their defaults. Returns the font and the map of its glyph ids to the source's; None when
+    HarfBuzz gives up."""
     inp = hb.SubsetInput()
     inp.unicode_set.update(cps)
     features = inp.layout_feature_tag_set
@@ -1008,11 +1046,12 @@ def _hb_subset(hb: Any, face: Any, src: _Source, cps: frozenset[int], axes: dict
             if tag in axes:
                 inp.pin_axis_location(face, tag, _clamp(axes[tag], value))
     try:
-        result = hb.subset(face, inp)
+        plan = hb.SubsetPlan(face, inp)
+        new_to_old = dict(plan.new_to_old_glyph_mapping.items())
+        data = bytes(plan.execute().blob.data)
     except Exception:  # noqa: BLE001 - any HarfBuzz refusal: fontTools gets a go
         return None
-    data = result.blob.data if result is not None else b""
-    return bytes(data) or None
+    return (data, new_to_old) if data else None
 
 
 def _clamp(axis: Any, value: float) -> float:
@@ -1127,52 +1166,11 @@ def _instantiate(font: Any, weight: int) -> None:
         font["OS/2"].usWeightClass = int(location.get("wght", weight))
 
 
-def _to_truetype(font: Any, glyph_set: Any) -> None:
-    """Outlines from ``glyph_set`` (CFF/CFF2) -> quadratic glyf, the fontTools otf2ttf recipe:
-    reportlab reads only TrueType. Keeps each glyph's vertical origin (VORG -> vmtx top side
-    bearing) so vertical text sits where the CFF font put it."""
-    from fontTools.pens.cu2quPen import Cu2QuPen
-    from fontTools.pens.ttGlyphPen import TTGlyphPen
-    from fontTools.ttLib import newTable
+def _to_truetype(font: Any, glyph_set: Any, keys: list[str] | None = None,
+                 store: Any = None) -> None:
+    from pipeline._outlines import to_truetype
 
-    order = font.getGlyphOrder()
-    glyphs = {}
-    for name in order:
-        pen = TTGlyphPen(None)
-        glyph_set[name].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
-        glyphs[name] = pen.glyph()
-    vorg = font["VORG"] if "VORG" in font else None
-    for tag in ("CFF ", "CFF2", "VORG"):
-        if tag in font:
-            del font[tag]
-    font["loca"] = newTable("loca")
-    glyf = font["glyf"] = newTable("glyf")
-    glyf.glyphOrder = order
-    glyf.glyphs = glyphs
-    hmtx = font["hmtx"]
-    vmtx = font["vmtx"] if "vmtx" in font else None
-    for name, glyph in glyphs.items():
-        glyph.recalcBounds(glyf)
-        if glyph.numberOfContours == 0:
-            continue
-        hmtx[name] = (hmtx[name][0], glyph.xMin)
-        if vmtx is not None and vorg is not None and name in vmtx.metrics:
-            origin_y = vorg.VOriginRecords.get(name, vorg.defaultVertOriginY)
-            vmtx[name] = (vmtx[name][0], origin_y - glyph.yMax)
-    maxp = font["maxp"] = newTable("maxp")
-    maxp.tableVersion = 0x00010000
-    maxp.numGlyphs = len(order)
-    maxp.maxZones = 1
-    for attr in ("maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
-                 "maxStackElements", "maxSizeOfInstructions", "maxComponentElements"):
-        setattr(maxp, attr, 0)
-    post = font["post"]
-    post.formatType = 3.0
-    post.extraNames = []
-    post.mapping = {}
-    post.glyphOrder = order
-    font.sfntVersion = "\x00\x01\x00\x00"
-    font.recalcBBoxes = True  # maxp point counts, head/hhea extents from the new outlines
+    STATS["glyphs drawn"] += to_truetype(font, glyph_set, keys, store)
 
 
 def _set_names(font: Any, family: str, weight: int, style: str, ps_name: str) -> None:

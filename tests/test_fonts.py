@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -399,3 +400,31 @@ def test_harfbuzz_subsets_draw_what_fonttools_alone_draws(face_id, weight):
             assert op_a == op_b
             for pt_a, pt_b in zip(args_a, args_b, strict=True):
                 assert abs(pt_a[0] - pt_b[0]) <= 1 and abs(pt_a[1] - pt_b[1]) <= 1, chr(cp)
+
+
+def _fresh_faces(text: str, cache: Path) -> fonts.FaceSet:
+    fonts.clear_memo()
+    shutil.rmtree(cache / "subsets", ignore_errors=True)  # the finished faces, not the glyph store
+    return faces_for(doc(text, "zh-Hant"), Settings(font_cache=str(cache)))
+
+
+def test_a_new_article_draws_only_the_glyphs_no_earlier_build_drew(tmp_path):
+    """Converting CFF outlines is most of a new article's font work; the glyph store keeps them,
+    so the next article (a new character set) converts only its new characters."""
+    fonts.STATS.clear()
+    _fresh_faces(SAMPLE_TC, tmp_path)
+    assert fonts.STATS["glyphs drawn"] > 100
+    fonts.STATS.clear()
+    warm = _fresh_faces(SAMPLE_TC + "港口貨櫃", tmp_path)
+    assert 4 <= fonts.STATS["glyphs drawn"] <= 12  # the four new characters (and their alternates)
+    # byte-identical to the faces an empty store gives
+    cold = _fresh_faces(SAMPLE_TC + "港口貨櫃", tmp_path / "cold")
+    assert [f.data for f in warm.all_faces()] == [f.data for f in cold.all_faces()]
+
+
+def test_damaged_glyph_store_is_not_fatal(tmp_path):
+    first = _fresh_faces(SAMPLE_TC, tmp_path)
+    (store,) = tmp_path.glob("glyphs-*.sqlite")
+    store.write_bytes(b"not a database" * 100)
+    assert _fresh_faces(SAMPLE_TC, tmp_path).body.data == first.body.data
+    assert _fresh_faces(SAMPLE_TC, tmp_path).body.data == first.body.data  # made again, usable

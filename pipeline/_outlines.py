@@ -1,0 +1,275 @@
+"""CFF outlines to TrueType glyf, glyph by glyph, remembered across builds.
+
+reportlab and Word read only TrueType, and Noto Serif TC/SC ship with CFF outlines. Drawing one
+glyph's charstring into quadratic curves and packing it costs about half a millisecond of pure
+Python, so an article's thousand characters cost half a second, and every new article has a new
+character set. The converted glyphs are therefore kept in a small SQLite store beside the font
+cache, keyed by the source font, the glyph's id in it and the tools that converted it: each
+glyph of a font is converted once per machine, and a new article's body face is assembled from
+the store in milliseconds.
+
+A face is always assembled from per-glyph records, whether they were just converted or read from
+the store, and its metrics (maxp, head, hhea, vhea) are computed from those records, so a face is
+byte-identical however warm the store was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import struct
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+#: SQLite parameters per statement stay under the oldest builds' limit (999).
+_CHUNK = 900
+
+
+class GlyphStore:
+    """Converted glyphs by key, in ``path`` (SQLite, shared by concurrent builds). Best effort:
+    a store that cannot be opened, read or written behaves as an empty one."""
+
+    def __init__(self, path: Path | None):
+        self._db: Any = None
+        if path is None:
+            return
+        import sqlite3
+
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(str(path), timeout=60, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
+            db.execute("CREATE TABLE IF NOT EXISTS glyphs (key TEXT PRIMARY KEY, data BLOB NOT NULL)"
+                       " WITHOUT ROWID")
+            self._db = db
+        except sqlite3.DatabaseError:  # damaged file: start again next time
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        except (sqlite3.Error, OSError):
+            pass
+
+    def get(self, keys: list[str]) -> dict[str, bytes]:
+        import sqlite3
+
+        found: dict[str, bytes] = {}
+        if self._db is None:
+            return found
+        try:
+            for i in range(0, len(keys), _CHUNK):
+                chunk = keys[i:i + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                found.update(self._db.execute(
+                    f"SELECT key, data FROM glyphs WHERE key IN ({marks})", chunk))  # noqa: S608
+        except sqlite3.Error:
+            return {}
+        return found
+
+    def put(self, items: dict[str, bytes]) -> None:
+        import sqlite3
+
+        if self._db is None or not items:
+            return
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.executemany("INSERT OR IGNORE INTO glyphs VALUES (?, ?)", items.items())
+            self._db.execute("COMMIT")
+        except sqlite3.Error:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+
+    def close(self) -> None:
+        if self._db is not None:
+            with contextlib.suppress(Exception):
+                self._db.close()
+            self._db = None
+
+
+def to_truetype(font: Any, glyph_set: Any, keys: list[str] | None = None,
+                store: GlyphStore | None = None) -> int:
+    """Replace ``font``'s CFF/CFF2 outlines by quadratic glyf outlines drawn from ``glyph_set``
+    (the fontTools otf2ttf recipe: Cu2QuPen with 1 unit error, reversed direction). ``keys``
+    name each glyph (in glyph order) in ``store``; glyphs found there are not drawn again.
+    Keeps each glyph's vertical origin (VORG -> vmtx top side bearing) so vertical text sits
+    where the CFF font put it. Returns how many glyphs were drawn (not found in the store)."""
+    from fontTools.ttLib import newTable
+    from fontTools.ttLib.tables._g_l_y_f import Glyph
+
+    order = font.getGlyphOrder()
+    known = store.get(keys) if store is not None and keys else {}
+    missing = [gid for gid in range(len(order)) if not keys or keys[gid] not in known]
+    drawn = _draw_all([order[gid] for gid in missing], glyph_set)
+    records = [known[keys[gid]] if keys and keys[gid] in known else b"" for gid in range(len(order))]
+    for gid, data in zip(missing, drawn, strict=True):
+        records[gid] = data
+    if store is not None and keys and missing:
+        store.put({keys[gid]: records[gid] for gid in missing})
+
+    vorg = font["VORG"] if "VORG" in font else None
+    for tag in ("CFF ", "CFF2", "VORG"):
+        if tag in font:
+            del font[tag]
+    font["loca"] = newTable("loca")
+    glyf = font["glyf"] = newTable("glyf")
+    glyf.glyphOrder = order
+    glyf.glyphs = {name: Glyph(data) for name, data in zip(order, records, strict=True)}
+    bounds = {name: b for name, data in zip(order, records, strict=True) if (b := _bounds(data))}
+    hmtx = font["hmtx"]
+    vmtx = font["vmtx"] if "vmtx" in font else None
+    for name, (_, x_min, _, _, y_max) in bounds.items():
+        hmtx[name] = (hmtx[name][0], x_min)
+        if vmtx is not None and vorg is not None and name in vmtx.metrics:
+            origin_y = vorg.VOriginRecords.get(name, vorg.defaultVertOriginY)
+            vmtx[name] = (vmtx[name][0], origin_y - y_max)
+    _set_maxp(font, len(order), records)
+    _set_extents(font, bounds)
+    post = font["post"]
+    post.formatType = 3.0
+    post.extraNames = []
+    post.mapping = {}
+    post.glyphOrder = order
+    font.sfntVersion = "\x00\x01\x00\x00"
+    font.recalcBBoxes = False  # every extent is set above, from the records
+    return len(records) - len(known)
+
+
+#: Fewer glyphs to draw than this are not worth a second process.
+_SPLIT_FROM = 240
+
+
+def _draw_all(names: list[str], glyph_set: Any) -> list[bytes]:
+    """The records of ``names``. Many glyphs (a cold store) are shared with one forked process
+    when this one runs no other thread and has another CPU: drawing is pure Python, so that
+    halves the wait for the first build on a machine."""
+    from fontTools.ttLib import newTable
+
+    scratch = newTable("glyf")
+    scratch.glyphs, scratch.glyphOrder = {}, []
+    if len(names) < _SPLIT_FROM or not _may_fork():
+        return [_convert(glyph_set[name], scratch) for name in names]
+    half = len(names) // 2
+    theirs, mine = names[:half], names[half:]
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child leaves through os._exit
+        code = 70
+        try:
+            os.close(read)
+            import pickle
+
+            payload = pickle.dumps([_convert(glyph_set[name], scratch) for name in theirs])
+            view = memoryview(payload)
+            while view:
+                view = view[os.write(write, view):]
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    try:
+        ours = [_convert(glyph_set[name], scratch) for name in mine]
+        chunks = []
+        while chunk := os.read(read, 1 << 20):
+            chunks.append(chunk)
+    finally:
+        os.close(read)
+        _, status = os.waitpid(pid, 0)
+    import pickle
+
+    got = None
+    if status == 0:
+        with contextlib.suppress(Exception):
+            got = pickle.loads(b"".join(chunks))
+    if not isinstance(got, list) or len(got) != len(theirs):
+        got = [_convert(glyph_set[name], scratch) for name in theirs]  # the child failed: here
+    return got + ours
+
+
+def _may_fork() -> bool:
+    import threading
+
+    if not hasattr(os, "fork") or threading.active_count() > 1:
+        return False
+    try:
+        return len(os.sched_getaffinity(0)) > 1  # type: ignore[attr-defined]
+    except (AttributeError, OSError):
+        return (os.cpu_count() or 1) > 1
+
+
+def _convert(glyph: Any, scratch: Any) -> bytes:
+    """One glyph's packed glyf record (no instructions), empty for a glyph without contours."""
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+
+    pen = TTGlyphPen(None)
+    glyph.draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
+    out = pen.glyph()
+    if not out.numberOfContours:
+        return b""
+    return bytes(out.compile(scratch, recalcBBoxes=True))
+
+
+def _bounds(data: bytes) -> tuple[int, int, int, int, int] | None:
+    """(contours, xMin, yMin, xMax, yMax) from a simple glyph record's header; None if empty."""
+    if len(data) < 10:
+        return None
+    return struct.unpack_from(">hhhhh", data)  # type: ignore[return-value]
+
+
+def _set_maxp(font: Any, count: int, records: Iterable[bytes]) -> None:
+    from fontTools.ttLib import newTable
+
+    max_points = max_contours = 0
+    for data in records:
+        if len(data) >= 12:
+            contours = struct.unpack_from(">h", data)[0]
+            if contours <= 0:
+                continue
+            points = struct.unpack_from(">H", data, 10 + 2 * (contours - 1))[0] + 1
+            max_points, max_contours = max(max_points, points), max(max_contours, contours)
+    maxp = font["maxp"] = newTable("maxp")
+    maxp.tableVersion = 0x00010000
+    maxp.numGlyphs = count
+    maxp.maxPoints, maxp.maxContours = max_points, max_contours
+    maxp.maxZones = 1
+    for attr in ("maxCompositePoints", "maxCompositeContours", "maxTwilightPoints", "maxStorage",
+                 "maxFunctionDefs", "maxInstructionDefs", "maxStackElements",
+                 "maxSizeOfInstructions", "maxComponentElements", "maxComponentDepth"):
+        setattr(maxp, attr, 0)
+
+
+def _set_extents(font: Any, bounds: dict[str, tuple[int, int, int, int, int]]) -> None:
+    """head's bounding box and hhea/vhea's extremes, as fontTools' recalculation would set them."""
+    head = font["head"]
+    if bounds:
+        head.xMin = min(b[1] for b in bounds.values())
+        head.yMin = min(b[2] for b in bounds.values())
+        head.xMax = max(b[3] for b in bounds.values())
+        head.yMax = max(b[4] for b in bounds.values())
+    else:
+        head.xMin = head.yMin = head.xMax = head.yMax = 0
+    if "hhea" in font and "hmtx" in font:
+        hhea, hmtx = font["hhea"], font["hmtx"]
+        hhea.advanceWidthMax = max((adv for adv, _ in hmtx.metrics.values()), default=0)
+        lsb, rsb, extent = [], [], []
+        for name, (_, x_min, _, x_max, _) in bounds.items():
+            advance, left = hmtx[name]
+            lsb.append(left)
+            rsb.append(advance - left - (x_max - x_min))
+            extent.append(left + (x_max - x_min))
+        hhea.minLeftSideBearing = min(lsb, default=0)
+        hhea.minRightSideBearing = min(rsb, default=0)
+        hhea.xMaxExtent = max(extent, default=0)
+    if "vhea" in font and "vmtx" in font:
+        vhea, vmtx = font["vhea"], font["vmtx"]
+        vhea.advanceHeightMax = max((adv for adv, _ in vmtx.metrics.values()), default=0)
+        tsb, bsb, extent = [], [], []
+        for name, (_, _, y_min, _, y_max) in bounds.items():
+            if name not in vmtx.metrics:
+                continue
+            advance, top = vmtx[name]
+            tsb.append(top)
+            bsb.append(advance - top - (y_max - y_min))
+            extent.append(top + (y_max - y_min))
+        vhea.minTopSideBearing = min(tsb, default=0)
+        vhea.minBottomSideBearing = min(bsb, default=0)
+        vhea.yMaxExtent = max(extent, default=0)
