@@ -85,6 +85,25 @@ class GlyphStore:
             self._db = None
 
 
+class HarfBuzzGlyphs:
+    """A glyph set (``glyphs[name].draw(pen)``) whose outlines HarfBuzz interprets: its C
+    charstring interpreter takes half the time of fontTools' Python one, same points."""
+
+    def __init__(self, hb: Any, data: bytes, order: list[str]):
+        self._font = hb.Font(hb.Face(data))
+        self._gids = {name: gid for gid, name in enumerate(order)}
+
+    def __getitem__(self, name: str) -> Any:
+        font, gid = self._font, self._gids[name]
+
+        class Glyph:
+            @staticmethod
+            def draw(pen: Any) -> None:
+                font.draw_glyph_with_pen(gid, pen)
+
+        return Glyph
+
+
 def to_truetype(font: Any, glyph_set: Any, keys: list[str] | None = None,
                 store: GlyphStore | None = None) -> int:
     """Replace ``font``'s CFF/CFF2 outlines by quadratic glyf outlines drawn from ``glyph_set``

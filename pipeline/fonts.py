@@ -3,20 +3,24 @@
 A Chinese edition is judged first by its faces, so the defaults come from pip packages (no system
 font needed): Noto Serif TC/SC for reading (Traditional vs Simplified glyph forms), Noto Sans TC/SC
 at weight 700 for headings and bold, Noto Sans at 400 for captions, Noto Serif/Sans for Latin text.
-Every face is subset to the characters the document needs, converted to TrueType outlines (reportlab
-rejects CFF) and pinned to one weight when the source is variable. Results are cached on disk, keyed
-by what went into them, and carry no timestamp, so identical input gives identical bytes.
+Every face is subset to the characters the document needs (HarfBuzz's subsetter, which also pins
+variable fonts to one weight), converted to TrueType outlines when it has CFF ones (reportlab
+rejects CFF; :mod:`pipeline._outlines` converts each glyph once per machine) and named. Results are
+cached on disk, keyed by what went into them, and carry no timestamp, so identical input gives
+identical bytes.
 
 Writers call :func:`faces_for` and get a :class:`FaceSet`; characters no shipped face has are listed
 in ``FaceSet.missing`` for the writer to report through :func:`describe_missing` (builds never fail
-on a missing glyph). Only the standard library is imported at module level; fontTools is imported
-when a subset has to be made, so ``publish --help`` and warm builds stay fast.
+on a missing glyph). Only the standard library is imported at module level; fontTools and
+uharfbuzz are imported when a subset has to be made, so ``publish --help`` and warm builds stay fast.
 
 Cache (``settings.font_cache``, else $PUBLISH_FONT_CACHE, else the platformdirs user cache):
 ``sources/<stamp>.json`` (hash and coverage of a font file, by path + size + mtime),
-``subsets/<key>.ttf`` (finished faces, least recently used pruned past
-$PUBLISH_FONT_CACHE_MAX_MB, default 512), ``locks/`` (one process makes a subset, others wait).
-Cold subsetting uses up to $PUBLISH_FONT_JOBS processes (default: the usable CPUs).
+``subsets/<key>.ttf`` (finished faces) and ``artifacts/`` (a writer's font-derived files), least
+recently used pruned past $PUBLISH_FONT_CACHE_MAX_MB (default 512), ``glyphs-<stamp>.sqlite``
+(converted CFF glyphs: at most one entry per glyph of each font used, replaced when the fonts code
+or the font tools change), ``locks/`` (one process makes a subset, others wait). Without uharfbuzz,
+fontTools does everything, in up to $PUBLISH_FONT_JOBS processes (default: the usable CPUs).
 """
 
 from __future__ import annotations
@@ -50,7 +54,7 @@ from pipeline.settings import Settings, font_cache_dir
 from pipeline.writers import WriterError
 
 #: Bump when the way subsets are made changes: it is part of every cache key.
-FONTS_VERSION = "5"
+FONTS_VERSION = "6"
 #: Part of every cache key: the fonts code, and the tool release it shipped in.
 _CACHE_VERSION = f"{FONTS_VERSION}/{__version__}"
 
@@ -997,12 +1001,13 @@ def _build_group(src: _Source, cps: frozenset[int], variants: list[tuple[int, st
             elif axes:
                 _set_weight_class(font, axes, weight)
             if "CFF " in font and not axes and glyphs is not None:  # static CFF: glyphs kept
-                from pipeline._outlines import GlyphStore
+                from pipeline._outlines import GlyphStore, HarfBuzzGlyphs
 
                 if store is None:
                     store = GlyphStore(Path(glyphs[0]) if glyphs[0] else None)
-                keys = [f"{glyphs[1]}:{new_to_old[gid]}" for gid in range(len(font.getGlyphOrder()))]
-                _to_truetype(font, font.getGlyphSet(), keys, store)
+                order = font.getGlyphOrder()
+                keys = [f"{glyphs[1]}:{new_to_old[gid]}" for gid in range(len(order))]
+                _to_truetype(font, HarfBuzzGlyphs(uharfbuzz, data, order), keys, store)
             elif "CFF " in font or "CFF2" in font:
                 _to_truetype(font, font.getGlyphSet())
             _set_names(font, family, weight, style, ps_name)

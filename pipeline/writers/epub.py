@@ -1026,7 +1026,7 @@ def _cached_cover(book: _Book, faceset: FaceSet) -> bytes:
     parts = [json.dumps(book.meta.to_dict(), sort_keys=True, ensure_ascii=False), book.lang,
              str(book.vertical), str(book.corner), pillow, book.options.version,
              *(face.sha256 for face in faceset.all_faces())]
-    return cached_artifact("epub-cover-2", parts, lambda: _cover_png(book, faceset),
+    return cached_artifact("epub-cover-3", parts, lambda: _cover_png(book, faceset),
                            book.options.settings)
 
 
@@ -1079,7 +1079,7 @@ def _cover_png(book: _Book, faceset: FaceSet) -> bytes:
     # Three inks on paper: a palette of each ink's anti-aliasing ramp keeps the edges smooth in a
     # third of the bytes, and mapping to a known palette takes a fortieth of finding one.
     img.quantize(palette=_cover_palette(), dither=Image.Dither.NONE).save(
-        out, format="PNG", compress_level=9)
+        out, format="PNG", compress_level=6)
     return out.getvalue()
 
 
