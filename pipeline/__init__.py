@@ -1,8 +1,5 @@
 """publish: scraped articles to one YAML document, and from it PDF, EPUB and DOCX editions."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("publish")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+unknown"
+#: The release; pyproject.toml reads it from here (one place to change, and no metadata lookup
+#: at start-up).
+__version__ = "0.1.0"

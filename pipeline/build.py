@@ -418,9 +418,17 @@ def _edition_processes(job: Job) -> Any:
     from pipeline.executors import EditionProcesses
 
     try:
-        return EditionProcesses(list(job.writers), preload_writer, render_edition)
+        return EditionProcesses(list(job.writers), preload_writer, _render_seeded)
     except OSError:  # no processes or pipes left: render here
         return None
+
+
+def _render_seeded(name: str, document: Document, options: RenderOptions, memo: Any) -> Edited:
+    """:func:`render_edition` in an edition process, with the faces its parent already has."""
+    from pipeline.fonts import seed_memo
+
+    seed_memo(memo)
+    return render_edition(name, document, options)
 
 
 def preload_writer(name: str) -> None:
@@ -436,9 +444,15 @@ def _render_editions(names: list[str], document: Document, options: RenderOption
                      children: Any) -> list[Edited]:
     if children is None or not names:
         return [render_edition(name, document, options) for name in names]
-    # The children make or read the font subsets themselves: the first to need one makes it
-    # under the cache's lock, the others wait for it and read it.
-    results = children.render(names, (document, options))
+    # The faces are made (or read) here while the children still import their libraries, and
+    # sent with the document, so no child spends time on them.
+    from pipeline.fonts import FontError, faces_for, memo_snapshot
+
+    try:
+        faces_for(document, options.settings, options.charset)
+    except FontError:
+        pass  # each writer reports it
+    results = children.render(names, (document, options, memo_snapshot()))
     # a child that failed (killed, out of memory...) is redone here, where errors are reported
     return [results.get(name) or render_edition(name, document, options) for name in names]
 

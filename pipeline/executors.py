@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -191,6 +190,8 @@ def render_shipped(job: Job, files: dict[str, bytes]) -> Rendered:
     """
     if _same(job.source.path, files["source"]) and _same(job.source.sidecar, files.get("sidecar")):
         return render_job(job)
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="publish-job-") as tmp:
         folder = Path(tmp)
         source_path = folder / job.source.path.name
@@ -234,12 +235,12 @@ class EditionProcesses:
     a pipe, renders and sends the result back. On a two-core machine that hides the writers'
     start-up behind normalisation instead of paying it after.
 
-    ``preload(name)`` runs in a child first; ``render(name, document, options)`` is the work. A
+    ``preload(name)`` runs in a child first; ``render(name, *payload)`` is the work. A
     child that fails (killed, unpicklable result) yields None for its edition; the caller renders
     it itself. Children never touch the output folder."""
 
     def __init__(self, names: list[str], preload: Callable[[str], None],
-                 render: Callable[[str, Any, Any], Any]):
+                 render: Callable[..., Any]):
         self._children: dict[str, tuple[int, int, int]] = {}
         for name in names:
             to_child, from_parent = os.pipe()[::-1]
@@ -256,9 +257,9 @@ class EditionProcesses:
             os.close(to_parent)
             self._children[name] = (pid, to_child, from_child)
 
-    def render(self, names: list[str], payload: tuple[Any, Any]) -> dict[str, Any]:
-        """Send ``payload`` (document, options) to the children of ``names``, dismiss the others,
-        and collect every result (None for a child that failed)."""
+    def render(self, names: list[str], payload: tuple[Any, ...]) -> dict[str, Any]:
+        """Send ``payload`` (the arguments after the name) to the children of ``names``, dismiss
+        the others, and collect every result (None for a child that failed)."""
         import pickle
 
         data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
@@ -298,7 +299,7 @@ class EditionProcesses:
 
 
 def _edition_child(name: str, from_parent: int, to_parent: int, preload: Callable[[str], None],
-                   render: Callable[[str, Any, Any], Any]) -> None:  # pragma: no cover - child
+                   render: Callable[..., Any]) -> None:  # pragma: no cover - child
     import pickle
     import signal
 
@@ -312,8 +313,7 @@ def _edition_child(name: str, from_parent: int, to_parent: int, preload: Callabl
             preload(name)
         raw = _read_all(from_parent)
         if raw:
-            document, options = pickle.loads(raw)
-            _write_all(to_parent, pickle.dumps(render(name, document, options),
+            _write_all(to_parent, pickle.dumps(render(name, *pickle.loads(raw)),
                                                protocol=pickle.HIGHEST_PROTOCOL))
         code = 0
     finally:

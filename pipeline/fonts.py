@@ -507,8 +507,34 @@ class _SourceInfo:
 
 _LOCK = threading.RLock()
 _SUBSET_MEMO: dict[str, bytes] = {}
+#: Entries the in-process memos keep: a batch worker renders article after article, each with its
+#: own subsets (about a megabyte each), so unbounded memos would grow without end.
+_MEMO_LIMIT = {"subsets": 48, "facesets": 8}
 _SOURCE_MEMO: dict[tuple[str, int, int, int], _SourceInfo] = {}
 _FACESET_MEMO: dict[Any, FaceSet] = {}
+
+
+def _remember(memo: dict[Any, Any], key: Any, value: Any, limit: int) -> None:
+    """Put ``key`` in ``memo`` as its newest entry, dropping the oldest past ``limit``."""
+    memo.pop(key, None)
+    memo[key] = value
+    while len(memo) > limit:
+        del memo[next(iter(memo))]
+
+
+def memo_snapshot() -> tuple[list[tuple[Any, FaceSet]], list[tuple[str, bytes]]]:
+    """The faces this process has made or read, for a process it hands work to (:func:`seed_memo`)."""
+    with _LOCK:
+        return list(_FACESET_MEMO.items()), list(_SUBSET_MEMO.items())
+
+
+def seed_memo(snapshot: tuple[list[tuple[Any, FaceSet]], list[tuple[str, bytes]]]) -> None:
+    facesets, subsets = snapshot
+    with _LOCK:
+        for key, data in subsets:
+            _remember(_SUBSET_MEMO, key, data, _MEMO_LIMIT["subsets"])
+        for key, faces in facesets:
+            _remember(_FACESET_MEMO, key, faces, _MEMO_LIMIT["facesets"])
 
 
 def clear_memo() -> None:
@@ -702,7 +728,7 @@ def derived(kind: str, face: Face, parameter: str, make: Callable[[], bytes],
     if data is None:
         data = make()
         with _LOCK:
-            _SUBSET_MEMO[key] = data
+            _remember(_SUBSET_MEMO, key, data, _MEMO_LIMIT["subsets"])
         if cache is not None:
             _atomic_write(cache / "subsets" / f"{key}.ttf", data)
     return data
@@ -733,7 +759,7 @@ def cached_artifact(kind: str, parts: Iterable[str], make: Callable[[], bytes],
         if entry is not None:
             _atomic_write(entry, data)
     with _LOCK:
-        _SUBSET_MEMO[key] = data
+        _remember(_SUBSET_MEMO, key, data, _MEMO_LIMIT["subsets"])
     return data
 
 
@@ -817,7 +843,8 @@ def _realise(jobs: list[_Job], cache: Path | None) -> dict[str, bytes]:
             if cache is not None and groups:
                 _prune(cache)
     with _LOCK:
-        _SUBSET_MEMO.update(out)
+        for key, data in out.items():
+            _remember(_SUBSET_MEMO, key, data, _MEMO_LIMIT["subsets"])
     return out
 
 
@@ -1298,7 +1325,7 @@ def faces_for(document: Document, settings: Settings | None = None,
     drivers = own | (extra - ALWAYS)
     result = _choose(document.meta.lang, group, own | extra, drivers, settings, cache)
     with _LOCK:
-        _FACESET_MEMO[memo_key] = result
+        _remember(_FACESET_MEMO, memo_key, result, _MEMO_LIMIT["facesets"])
     return result
 
 

@@ -428,3 +428,24 @@ def test_damaged_glyph_store_is_not_fatal(tmp_path):
     store.write_bytes(b"not a database" * 100)
     assert _fresh_faces(SAMPLE_TC, tmp_path).body.data == first.body.data
     assert _fresh_faces(SAMPLE_TC, tmp_path).body.data == first.body.data  # made again, usable
+
+
+def test_a_long_batch_keeps_a_bounded_number_of_faces_in_memory(tmp_path, monkeypatch):
+    """A batch worker renders article after article, each with its own subsets: the in-process
+    memos (and reportlab's font registry) must forget old ones, or memory grows with the archive."""
+    from pipeline.writers import pdf
+
+    monkeypatch.setitem(fonts._MEMO_LIMIT, "subsets", 6)
+    monkeypatch.setitem(fonts._MEMO_LIMIT, "facesets", 2)
+    monkeypatch.setattr(pdf, "_FONT_LIMIT", 6)
+    fonts.clear_memo()
+    settings = Settings(font_cache=str(tmp_path))
+    for n, char in enumerate("甲乙丙丁戊己庚辛"):
+        faces = faces_for(doc(SAMPLE_TC + char * (n + 1), "zh-Hant"), settings)
+        names = [pdf._register(face) for face in faces.all_faces()]
+        assert all(name in pdf._FONT_CACHE for name in names)  # this document's fonts stay
+    assert len(fonts._SUBSET_MEMO) <= 6 and len(fonts._FACESET_MEMO) <= 2
+    assert len(pdf._FONT_CACHE) <= 6
+    from reportlab.pdfbase import pdfmetrics
+
+    assert sum(1 for name in pdfmetrics.getRegisteredFontNames() if name.startswith("NotoS")) <= 6

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -78,6 +79,25 @@ def test_a_third_party_writer_becomes_a_subcommand(tmp_path: Path) -> None:
                           "-o", str(tmp_path / "out")], env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert (tmp_path / "out" / "a.txt").read_text("utf-8") == "標題\n\n正文"
+
+
+def test_a_plugin_installed_after_a_run_is_found_by_the_next(tmp_path: Path) -> None:
+    """The plugin list is cached between runs (start-up time); installing one must still show."""
+    site = tmp_path / "site"
+    site.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(site), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    env.pop("PUBLISH_NO_PLUGIN_CACHE", None)
+
+    def writers() -> str:
+        return subprocess.run([sys.executable, "-m", "pipeline.cli", "writers"], env=env,
+                              capture_output=True, text=True, check=True).stdout
+
+    assert "txt" not in writers()
+    assert list((tmp_path / "cache" / "publish" / "plugins").glob("*.json"))
+    make_plugin(site)
+    assert "txt" in writers()
+    shutil.rmtree(site / "txt_writer-1.0.dist-info")  # uninstalled: gone again
+    assert "txt" not in writers()
 
 
 def test_a_plugin_clashing_with_a_builtin_is_an_error(tmp_path: Path) -> None:

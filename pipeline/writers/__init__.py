@@ -8,10 +8,13 @@ never touches the file system; :mod:`pipeline.build` owns the output directory.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import json
 import os
+import re
+import sys
 from dataclasses import dataclass, field
-from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -146,7 +149,106 @@ class Registry:
 _BUILTIN_ORDER = ("pdf", "epub", "docx")
 
 
-def _load(ep: EntryPoint) -> Writer:
+@dataclass(frozen=True)
+class Plugin:
+    """One ``pipeline.writers`` entry point: its name, ``module:attr`` value and distribution."""
+
+    name: str
+    value: str
+    dist: str = ""
+
+    def load(self) -> object:
+        """What ``importlib.metadata.EntryPoint.load`` returns for this value."""
+        import importlib
+
+        match = _VALUE.match(self.value)
+        if match is None:
+            raise ValueError(f"malformed entry point value {self.value!r}")
+        obj: object = importlib.import_module(match.group("module"))
+        for attr in filter(None, (match.group("attr") or "").split(".")):
+            obj = getattr(obj, attr)
+        return obj
+
+
+_VALUE = re.compile(r"(?P<module>[\w.]+)\s*(:\s*(?P<attr>[\w.]+)\s*)?((?P<extras>\[.*\])\s*)?$")
+
+
+@functools.lru_cache(maxsize=1)
+def installed_plugins() -> tuple[Plugin, ...]:
+    """The writer entry points of every installed distribution.
+
+    Finding them means importing importlib.metadata and reading every distribution's metadata, a
+    tenth of a warm build's start-up, so the list is kept in the user cache under a key made of
+    ``sys.path`` and each of its folders' modification times (installing, upgrading or removing a
+    distribution changes its folder), the way stevedore caches OpenStack's plugins.
+    $PUBLISH_NO_PLUGIN_CACHE=1 always reads the metadata."""
+    cache = None if os.environ.get("PUBLISH_NO_PLUGIN_CACHE") else _plugin_cache()
+    key = _path_key()
+    if cache is not None:
+        try:
+            data = json.loads(cache.read_text(encoding="utf-8"))
+            if data["key"] == key:
+                return tuple(Plugin(*entry) for entry in data["plugins"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    from importlib.metadata import entry_points
+
+    found = tuple(Plugin(ep.name, ep.value, ep.dist.name if ep.dist is not None else "")
+                  for ep in entry_points(group=GROUP))
+    if cache is not None:
+        _write_quietly(cache, json.dumps({"key": key, "plugins": [
+            [p.name, p.value, p.dist] for p in found]}))
+    return found
+
+
+def _path_key() -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    for entry in sys.path:
+        try:
+            mtime = os.stat(entry or ".").st_mtime_ns
+        except OSError:
+            mtime = 0
+        h.update(f"{entry}\0{mtime}\0".encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
+def _plugin_cache() -> Path | None:
+    """One file per ``sys.path`` (a console script and ``python -m`` see different paths), in
+    the user cache folder."""
+    import hashlib
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    if sys.platform == "win32":  # pragma: no cover
+        base = os.environ.get("LOCALAPPDATA", base)
+    elif sys.platform == "darwin":  # pragma: no cover
+        base = os.path.join(os.path.expanduser("~"), "Library", "Caches")
+    which = hashlib.sha256("\0".join(sys.path).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return Path(base) / "publish" / "plugins" / f"{which}.json"
+
+
+def _write_quietly(path: Path, text: str) -> None:
+    """Atomic and best effort: an unwritable cache only costs the next start-up a few ms."""
+    import tempfile
+
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix="plugins.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+        tmp = None
+    except OSError:
+        pass
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def _load(ep: Plugin) -> Writer:
     try:
         obj = ep.load()
     except Exception as exc:  # a broken plugin must not take the CLI down with a traceback
@@ -163,7 +265,7 @@ def _load(ep: EntryPoint) -> Writer:
 @functools.lru_cache(maxsize=1)
 def discover() -> Registry:
     """The registry of every installed writer plugin (found once per process)."""
-    eps = list(entry_points(group=GROUP))
+    eps = list(installed_plugins())
     counts: dict[str, int] = {}
     for ep in eps:
         counts[ep.name] = counts.get(ep.name, 0) + 1
@@ -182,7 +284,7 @@ def discover() -> Registry:
 def entry_point_names() -> tuple[str, ...]:
     """Writer names without importing any writer module (for fast --help); read once."""
     order = {name: i for i, name in enumerate(_BUILTIN_ORDER)}
-    names = sorted({ep.name for ep in entry_points(group=GROUP)}, key=lambda n: (order.get(n, 99), n))
+    names = sorted({ep.name for ep in installed_plugins()}, key=lambda n: (order.get(n, 99), n))
     return tuple(n for n in names if n not in RESERVED_NAMES)
 
 

@@ -128,6 +128,8 @@ class PdfWriter:
 
 
 _FONT_CACHE: dict[str, Any] = {}
+#: Registered fonts kept per process (a document uses four to six).
+_FONT_LIMIT = 24
 _KNOWN_BLOCKS = (Heading, Paragraph, Caption, ListBlock, Quote)
 
 
@@ -169,6 +171,11 @@ def _register(face: Any) -> str:
             raise WriterError(f"pdf: font {face.family} ({face.role}) unusable: {exc}") from None
         pdfmetrics.registerFont(font)
         _FONT_CACHE[name] = font
+        while len(_FONT_CACHE) > _FONT_LIMIT:  # a batch worker: forget earlier articles' fonts
+            old = next(iter(_FONT_CACHE))
+            dropped = _FONT_CACHE.pop(old)
+            getattr(pdfmetrics, "_fonts", {}).pop(old, None)
+            getattr(pdfmetrics, "_typefaces", {}).pop(getattr(dropped.face, "name", None), None)
     return name
 
 
