@@ -281,7 +281,10 @@ def test_ci_uploads_the_editions_on_pushes() -> None:
 
 
 def project_version() -> str:
-    return re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text("utf-8"), re.M).group(1)
+    """The one version: ``pipeline.__version__``, which pyproject.toml reads (dynamic)."""
+    assert 'version = { attr = "pipeline.__version__" }' in (ROOT / "pyproject.toml").read_text("utf-8")
+    init = (ROOT / "pipeline" / "__init__.py").read_text("utf-8")
+    return re.search(r'^__version__ = "([^"]+)"', init, re.M).group(1)
 
 
 def test_changelog_has_an_entry_for_the_version() -> None:
