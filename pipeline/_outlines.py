@@ -267,28 +267,28 @@ def _set_extents(font: Any, bounds: dict[str, tuple[int, int, int, int, int]]) -
     else:
         head.xMin = head.yMin = head.xMax = head.yMax = 0
     if "hhea" in font and "hmtx" in font:
-        hhea, hmtx = font["hhea"], font["hmtx"]
-        hhea.advanceWidthMax = max((adv for adv, _ in hmtx.metrics.values()), default=0)
-        lsb, rsb, extent = [], [], []
-        for name, (_, x_min, _, x_max, _) in bounds.items():
-            advance, left = hmtx[name]
-            lsb.append(left)
-            rsb.append(advance - left - (x_max - x_min))
-            extent.append(left + (x_max - x_min))
-        hhea.minLeftSideBearing = min(lsb, default=0)
-        hhea.minRightSideBearing = min(rsb, default=0)
-        hhea.xMaxExtent = max(extent, default=0)
+        hhea = font["hhea"]
+        sizes = {name: (b[1], b[3] - b[1]) for name, b in bounds.items()}  # (xMin, width)
+        (hhea.advanceWidthMax, hhea.minLeftSideBearing, hhea.minRightSideBearing,
+         hhea.xMaxExtent) = _extremes(font["hmtx"].metrics, sizes)
     if "vhea" in font and "vmtx" in font:
-        vhea, vmtx = font["vhea"], font["vmtx"]
-        vhea.advanceHeightMax = max((adv for adv, _ in vmtx.metrics.values()), default=0)
-        tsb, bsb, extent = [], [], []
-        for name, (_, _, y_min, _, y_max) in bounds.items():
-            if name not in vmtx.metrics:
-                continue
-            advance, top = vmtx[name]
-            tsb.append(top)
-            bsb.append(advance - top - (y_max - y_min))
-            extent.append(top + (y_max - y_min))
-        vhea.minTopSideBearing = min(tsb, default=0)
-        vhea.minBottomSideBearing = min(bsb, default=0)
-        vhea.yMaxExtent = max(extent, default=0)
+        vhea = font["vhea"]
+        sizes = {name: (0, b[4] - b[2]) for name, b in bounds.items()}  # (unused, height)
+        (vhea.advanceHeightMax, vhea.minTopSideBearing, vhea.minBottomSideBearing,
+         vhea.yMaxExtent) = _extremes(font["vmtx"].metrics, sizes)
+
+
+def _extremes(metrics: dict[str, tuple[int, int]],
+              sizes: dict[str, tuple[int, int]]) -> tuple[int, int, int, int]:
+    """Largest advance, smallest bearing on each side and largest extent over the glyphs with
+    outlines: hhea's (left/right) or vhea's (top/bottom) summary of hmtx or vmtx."""
+    advance_max = max((advance for advance, _ in metrics.values()), default=0)
+    before, after, extent = [], [], []
+    for name, (_, size) in sizes.items():
+        if name not in metrics:
+            continue
+        advance, bearing = metrics[name]
+        before.append(bearing)
+        after.append(advance - bearing - size)
+        extent.append(bearing + size)
+    return advance_max, min(before, default=0), min(after, default=0), max(extent, default=0)
