@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import struct
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,9 +43,13 @@ class GlyphStore:
             db.execute("CREATE TABLE IF NOT EXISTS glyphs (key TEXT PRIMARY KEY, data BLOB NOT NULL)"
                        " WITHOUT ROWID")
             self._db = db
-        except sqlite3.DatabaseError:  # damaged file: start again next time
-            with contextlib.suppress(OSError):
-                os.unlink(path)
+        except sqlite3.DatabaseError as exc:
+            # a damaged file is removed (with its journal) so the next build starts a new one;
+            # a locked, read-only or unreachable store is only left alone
+            if "malformed" in str(exc) or "not a database" in str(exc):
+                for suffix in ("", "-wal", "-shm"):
+                    with contextlib.suppress(OSError):
+                        os.unlink(f"{path}{suffix}")
         except (sqlite3.Error, OSError):
             pass
 
@@ -160,6 +164,31 @@ def _draw_all(names: list[str], glyph_set: Any) -> list[bytes]:
     """The records of ``names``. Many glyphs (a cold store) are shared with one forked process
     when this one runs no other thread and has another CPU: drawing is pure Python, so that
     halves the wait for the first build on a machine."""
+    with _signals_held():
+        return _draw_all_held(names, glyph_set)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM while glyphs are drawn, and deliver them right after. HarfBuzz
+    calls back into Python for every segment of an outline and swallows exceptions raised
+    there, so an interrupt in mid-glyph would silently drop part of the outline, and the store
+    would keep the damaged glyph. Drawing a thousand glyphs takes a fraction of a second."""
+    import signal
+    import threading
+
+    mask = getattr(signal, "pthread_sigmask", None)
+    if mask is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = mask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        mask(signal.SIG_SETMASK, previous)
+
+
+def _draw_all_held(names: list[str], glyph_set: Any) -> list[bytes]:
     from fontTools.ttLib import newTable
 
     scratch = newTable("glyf")

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import signal
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -110,21 +111,43 @@ class _DirLock:
             except Timeout:
                 return False
             return True
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except PermissionError:  # someone else's lock file: a read-only descriptor locks too
+            try:
+                fd = os.open(self.path, os.O_RDONLY)
+            except OSError as exc:
+                raise OutputError(f"{self.path}: cannot open the lock file: {exc.strerror}") from None
+        except OSError as exc:
+            raise OutputError(f"{self.path}: cannot open the lock file: {exc.strerror}") from None
         deadline = time.monotonic() + timeout
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() >= deadline:
-                    os.close(fd)
-                    if exc.errno in (errno.EAGAIN, errno.EACCES):
-                        return False
-                    raise OutputError(f"{self.path}: cannot lock: {exc.strerror}") from None
-                time.sleep(0.05)
-                continue
+                busy = exc.errno in (errno.EAGAIN, errno.EACCES)
+                if busy and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                    continue
+                os.close(fd)
+                if busy:
+                    return False
+                if exc.errno in (errno.ENOSYS, errno.ENOLCK, errno.EOPNOTSUPP):
+                    return self._soft(timeout)  # a file system without flock (some NFS, FUSE)
+                raise OutputError(f"{self.path}: cannot lock: {exc.strerror}") from None
             self._fd = fd
             return True
+
+    def _soft(self, timeout: float) -> bool:
+        """filelock's own fallback where the file system has no locks."""
+        from filelock import SoftFileLock, Timeout
+
+        self._other = SoftFileLock(f"{self.path}.soft")
+        try:
+            self._other.acquire(timeout=timeout)
+        except Timeout:
+            return False
+        return True
 
     def release(self) -> None:
         if self._other is not None:  # pragma: no cover - Windows
@@ -413,7 +436,13 @@ def _edition_processes(job: Job) -> Any:
     """Forked edition processes for ``job``, or None to render in this process (one worker, one
     edition, no fork on this platform, or every edition already up to date is not known yet:
     children that get no work are dismissed)."""
+    import threading
+
     if job.edition_workers <= 1 or len(job.writers) <= 1 or not hasattr(os, "fork"):
+        return None
+    # fork only a process that runs nothing else (a child of a threaded process can deadlock on
+    # a lock another thread held), and not on macOS, where system libraries are not fork-safe
+    if threading.active_count() > 1 or sys.platform == "darwin":
         return None
     from pipeline.executors import EditionProcesses
 

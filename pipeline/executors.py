@@ -242,20 +242,35 @@ class EditionProcesses:
     def __init__(self, names: list[str], preload: Callable[[str], None],
                  render: Callable[..., Any]):
         self._children: dict[str, tuple[int, int, int]] = {}
-        for name in names:
+        try:
+            for name in names:
+                self._start(name, preload, render)
+        except BaseException:  # out of processes or descriptors: none of them is left behind
+            self.close()
+            raise
+
+    def _start(self, name: str, preload: Callable[[str], None], render: Callable[..., Any]) -> None:
+        fds: list[int] = []
+        try:
             to_child, from_parent = os.pipe()[::-1]
+            fds += [to_child, from_parent]
             from_child, to_parent = os.pipe()
+            fds += [from_child, to_parent]
             pid = os.fork()
-            if pid == 0:  # pragma: no cover - runs in the child, which leaves through os._exit
-                os.close(to_child)
-                os.close(from_child)
-                for other in self._children.values():
-                    os.close(other[1])
-                    os.close(other[2])
-                _edition_child(name, from_parent, to_parent, preload, render)
-            os.close(from_parent)
-            os.close(to_parent)
-            self._children[name] = (pid, to_child, from_child)
+        except BaseException:
+            for fd in fds:
+                os.close(fd)
+            raise
+        if pid == 0:  # pragma: no cover - runs in the child, which leaves through os._exit
+            os.close(to_child)
+            os.close(from_child)
+            for other in self._children.values():
+                os.close(other[1])
+                os.close(other[2])
+            _edition_child(name, from_parent, to_parent, preload, render)
+        os.close(from_parent)
+        os.close(to_parent)
+        self._children[name] = (pid, to_child, from_child)
 
     def render(self, names: list[str], payload: tuple[Any, ...]) -> dict[str, Any]:
         """Send ``payload`` (the arguments after the name) to the children of ``names``, dismiss

@@ -39,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -54,7 +55,7 @@ from pipeline.settings import Settings, font_cache_dir
 from pipeline.writers import WriterError
 
 #: Bump when the way subsets are made changes: it is part of every cache key.
-FONTS_VERSION = "6"
+FONTS_VERSION = "7"
 #: Part of every cache key: the fonts code, and the tool release it shipped in.
 _CACHE_VERSION = f"{FONTS_VERSION}/{__version__}"
 
@@ -647,19 +648,34 @@ class _Job:
 @functools.lru_cache(maxsize=1)
 def _tools_stamp() -> str:
     """Part of every cache key: another fontTools or HarfBuzz may make other bytes. The installed
-    packages are told apart by their files' size and time (an upgrade or reinstall changes
-    them), which costs two stat calls where reading their metadata costs milliseconds."""
+    releases are read from their ``*.dist-info`` folder names beside the packages (one folder
+    listing, where reading their metadata costs milliseconds); a package installed some other
+    way is told apart by its files' size and time instead."""
     import importlib.util
 
     parts = []
-    for module in ("fontTools", "uharfbuzz"):
+    for module, dist in (("fontTools", "fonttools"), ("uharfbuzz", "uharfbuzz")):
         try:
             spec = importlib.util.find_spec(module)
-            origin = spec.origin if spec is not None else None
-            st = os.stat(origin) if origin else None
-        except (ImportError, ValueError, OSError):
-            st = None
-        parts.append(f"{module}:{st.st_size}:{st.st_mtime_ns}" if st else f"{module}:none")
+        except (ImportError, ValueError):
+            spec = None
+        if spec is None or not spec.origin:
+            parts.append(f"{module}:none")
+            continue
+        package = Path(spec.origin).parent
+        try:
+            infos = sorted(n for n in os.listdir(package.parent)
+                           if n.lower().startswith(dist + "-") and n.endswith(".dist-info"))
+        except OSError:
+            infos = []
+        if infos:
+            parts.append(infos[-1])
+            continue
+        try:
+            st = os.stat(spec.origin)
+            parts.append(f"{module}:{st.st_size}:{st.st_mtime_ns}")
+        except OSError:
+            parts.append(f"{module}:none")
     return "+".join(parts)
 
 
@@ -773,10 +789,14 @@ def _prune(cache: Path) -> None:
     """Keep the subset cache under its limit by removing the least recently used entries (every
     distinct character set makes new subsets, so an unpruned cache only grows)."""
     current = Path(_glyph_store(cache) or "").name  # and its -wal and -shm companions
+    week_ago = time.time() - 7 * 86400
     with contextlib.suppress(OSError):
         for entry in os.scandir(cache):
-            if entry.name.startswith("glyphs-") and not entry.name.startswith(current):
-                os.unlink(entry.path)  # converted by an earlier release or other font tools
+            # converted by another release or other font tools, and unused for a week (another
+            # installation sharing this cache may still be using it)
+            if (entry.name.startswith("glyphs-") and not entry.name.startswith(current)
+                    and entry.stat().st_mtime < week_ago):
+                os.unlink(entry.path)
     entries = []
     for folder, suffix in (("subsets", ".ttf"), ("artifacts", ".bin")):
         with contextlib.suppress(OSError):

@@ -452,3 +452,32 @@ def test_a_long_batch_keeps_a_bounded_number_of_faces_in_memory(tmp_path, monkey
     from reportlab.pdfbase import pdfmetrics
 
     assert len(registered & set(pdfmetrics.getRegisteredFontNames())) <= 6
+
+
+def test_an_interrupt_while_glyphs_are_drawn_leaves_no_glyph_in_the_store(tmp_path, monkeypatch):
+    """HarfBuzz swallows exceptions raised in its drawing callbacks, so Ctrl-C in mid-glyph would
+    drop part of an outline: signals are held while drawing, delivered after, and nothing of the
+    interrupted batch of glyphs is stored."""
+    import signal
+
+    from pipeline import _outlines
+
+    real = _outlines._convert
+    calls = []
+
+    def convert(glyph, scratch):
+        if not calls:
+            os.kill(os.getpid(), signal.SIGINT)  # arrives while the first glyph is drawn
+        calls.append(1)
+        return real(glyph, scratch)
+
+    monkeypatch.setattr(_outlines, "_convert", convert)
+    monkeypatch.setattr(_outlines, "_SPLIT_FROM", 10**9)  # draw here, not in a forked helper
+    fonts.clear_memo()
+    with pytest.raises(KeyboardInterrupt):
+        faces_for(doc(SAMPLE_TC, "zh-Hant"), Settings(font_cache=str(tmp_path)))
+    assert len(calls) > 50  # every glyph was drawn whole before the interrupt was delivered
+    (store,) = tmp_path.glob("glyphs-*.sqlite")
+    import sqlite3
+
+    assert sqlite3.connect(store).execute("SELECT count(*) FROM glyphs").fetchone() == (0,)

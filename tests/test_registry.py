@@ -120,3 +120,22 @@ def test_writers_xml_escaping_matches_the_standard_library(text):
     assert escape(text) == saxutils.escape(text)
     assert escape(text, {'"': "&quot;"}) == saxutils.escape(text, {'"': "&quot;"})
     assert quoteattr(text) == saxutils.quoteattr(text)
+
+
+def test_a_plugin_removed_without_a_trace_in_folder_times_is_not_reported_broken(tmp_path: Path) -> None:
+    """A cached plugin list that names a plugin no longer installed is read again, not trusted."""
+    site = make_plugin(tmp_path / "site")
+    env = {**os.environ, "PYTHONPATH": str(site), "XDG_CACHE_HOME": str(tmp_path / "cache"),
+           "PYTHONDONTWRITEBYTECODE": "1"}
+    env.pop("PUBLISH_NO_PLUGIN_CACHE", None)
+    cli = [sys.executable, "-m", "pipeline.cli", "writers"]
+    assert "txt" in subprocess.run(cli, env=env, capture_output=True, text=True, check=True).stdout
+    entry_points = site / "txt_writer-1.0.dist-info" / "entry_points.txt"
+    times = {path: os.stat(path).st_mtime_ns for path in (site, entry_points)}
+    (site / "txt_writer.py").unlink()  # the module gone and the entry point emptied...
+    entry_points.write_text("")
+    for path, ns in times.items():  # ...with every time as it was (a coarse or frozen clock)
+        os.utime(path, ns=(ns, ns))
+    run = subprocess.run(cli, env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "txt" not in run.stdout.split()

@@ -173,18 +173,18 @@ class Plugin:
 _VALUE = re.compile(r"(?P<module>[\w.]+)\s*(:\s*(?P<attr>[\w.]+)\s*)?((?P<extras>\[.*\])\s*)?$")
 
 
-@functools.lru_cache(maxsize=1)
-def installed_plugins() -> tuple[Plugin, ...]:
+@functools.lru_cache(maxsize=2)
+def installed_plugins(fresh: bool = False) -> tuple[Plugin, ...]:
     """The writer entry points of every installed distribution.
 
     Finding them means importing importlib.metadata and reading every distribution's metadata, a
     tenth of a warm build's start-up, so the list is kept in the user cache under a key made of
     ``sys.path`` and each of its folders' modification times (installing, upgrading or removing a
     distribution changes its folder), the way stevedore caches OpenStack's plugins.
-    $PUBLISH_NO_PLUGIN_CACHE=1 always reads the metadata."""
+    ``fresh`` or $PUBLISH_NO_PLUGIN_CACHE=1 reads the metadata (``fresh`` stores what it read)."""
     cache = None if os.environ.get("PUBLISH_NO_PLUGIN_CACHE") else _plugin_cache()
     key = _path_key()
-    if cache is not None:
+    if cache is not None and not fresh:
         try:
             data = json.loads(cache.read_text(encoding="utf-8"))
             if data["key"] == key:
@@ -202,15 +202,24 @@ def installed_plugins() -> tuple[Plugin, ...]:
 
 
 def _path_key() -> str:
+    """``sys.path``, each folder's time (a distribution installed or removed) and each
+    distribution's entry-point file's time (one edited in place, as ``setup.py develop`` does)."""
     import hashlib
 
     h = hashlib.sha256()
     for entry in sys.path:
         try:
-            mtime = os.stat(entry or ".").st_mtime_ns
+            h.update(f"{entry}\0{os.stat(entry or '.').st_mtime_ns}\0".encode("utf-8", "surrogateescape"))
+            with os.scandir(entry or ".") as listing:
+                infos = sorted(e.path for e in listing if e.name.endswith((".dist-info", ".egg-info")))
         except OSError:
-            mtime = 0
-        h.update(f"{entry}\0{mtime}\0".encode("utf-8", "surrogateescape"))
+            continue
+        for info in infos:
+            try:
+                stamp = os.stat(os.path.join(info, "entry_points.txt")).st_mtime_ns
+            except OSError:
+                stamp = 0
+            h.update(f"{info}\0{stamp}\0".encode("utf-8", "surrogateescape"))
     return h.hexdigest()
 
 
@@ -265,7 +274,16 @@ def _load(ep: Plugin) -> Writer:
 @functools.lru_cache(maxsize=1)
 def discover() -> Registry:
     """The registry of every installed writer plugin (found once per process)."""
-    eps = list(installed_plugins())
+    try:
+        return _registry(installed_plugins())
+    except RegistryError:
+        # the cached list may be stale (a plugin removed in a way no folder time shows): read
+        # the installed metadata again before reporting the problem
+        return _registry(installed_plugins(fresh=True))
+
+
+def _registry(plugins: tuple[Plugin, ...]) -> Registry:
+    eps = list(plugins)
     counts: dict[str, int] = {}
     for ep in eps:
         counts[ep.name] = counts.get(ep.name, 0) + 1
