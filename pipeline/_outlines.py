@@ -173,19 +173,30 @@ def _signals_held() -> Iterator[None]:
     """Hold SIGINT and SIGTERM while glyphs are drawn, and deliver them right after. HarfBuzz
     calls back into Python for every segment of an outline and swallows exceptions raised
     there, so an interrupt in mid-glyph would silently drop part of the outline, and the store
-    would keep the damaged glyph. Drawing a thousand glyphs takes a fraction of a second."""
+    would keep the damaged glyph. Drawing a thousand glyphs takes a fraction of a second.
+
+    The Python-level handlers are swapped for ones that only note the signal (masking it at the
+    OS level is not enough: another thread may take it and the main thread still raises)."""
     import signal
     import threading
 
-    mask = getattr(signal, "pthread_sigmask", None)
-    if mask is None or threading.current_thread() is not threading.main_thread():
-        yield
+    if threading.current_thread() is not threading.main_thread():
+        yield  # Python runs signal handlers in the main thread only: nothing to hold here
         return
-    previous = mask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    pending: list[int] = []
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            previous[sig] = signal.signal(sig, lambda signum, frame: pending.append(signum))
+        except (ValueError, OSError):  # pragma: no cover - no such signal here
+            pass
     try:
         yield
     finally:
-        mask(signal.SIG_SETMASK, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+        for sig in dict.fromkeys(pending):
+            signal.raise_signal(sig)
 
 
 def _draw_all_held(names: list[str], glyph_set: Any) -> list[bytes]:
