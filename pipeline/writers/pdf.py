@@ -164,7 +164,9 @@ def _register(face: Any) -> str:
     ttfonts.makeToUnicodeCMap = _tounicode_cmap  # see _tounicode_cmap: a bug fix, same output otherwise
 
     name = f"{face.ps_name}-{face.sha256[:12]}"
-    if name not in _FONT_CACHE:
+    if name in _FONT_CACHE:  # used again: the most recent now, so never the one dropped
+        _FONT_CACHE[name] = _FONT_CACHE.pop(name)
+    else:
         try:
             font = TTFont(name, io.BytesIO(face.data), asciiReadable=True, shapable=False)
         except (TTFError, ValueError, KeyError) as exc:
