@@ -198,7 +198,20 @@ def installed_plugins(fresh: bool = False) -> tuple[Plugin, ...]:
     if cache is not None:
         _write_quietly(cache, json.dumps({"key": key, "plugins": [
             [p.name, p.value, p.dist] for p in found]}))
+        _forget_old(cache.parent)
     return found
+
+
+def _forget_old(folder: Path, days: int = 30) -> None:
+    """Drop the lists of interpreters and paths not used for a month (one file per ``sys.path``)."""
+    import time
+
+    limit = time.time() - days * 86400
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            with contextlib.suppress(OSError):
+                if entry.name.endswith(".json") and entry.stat().st_mtime < limit:
+                    os.unlink(entry.path)
 
 
 def _path_key() -> str:
