@@ -400,7 +400,6 @@ def _render_job(job: Job, children: Any) -> Rendered:
     except SourceError as exc:
         out.problems = list(exc.problems)
         return out
-    out.yaml = dump_document(document).encode("utf-8")
     try:
         discover()
     except RegistryError as exc:
@@ -411,12 +410,18 @@ def _render_job(job: Job, children: Any) -> Rendered:
         base_dir=job.source.path.parent, charset=job.charset,
     )
     existing = dict(job.existing)
+    started = children is not None and not existing
+    if started:  # nothing can be skipped: the editions start now, the YAML and keys meanwhile
+        _start_editions(list(job.writers), document, options, children)
+    out.yaml = dump_document(document).encode("utf-8")
     files = dependencies(document, job.source.path.parent, job.settings)
     todo = []
     for name in job.writers:
         out.keys[name] = input_key(out.yaml, name, job.settings, job.source_date_epoch, files)
         if existing.get(name) != out.keys[name]:
             todo.append(name)
+    if children is not None and not started:
+        _start_editions(todo, document, options, children)
     for name, edited in zip(todo, _render_editions(todo, document, options, children), strict=True):
         for message in edited.warnings:
             line = f"{job.source.path}: {message}"
@@ -469,19 +474,26 @@ def preload_writer(name: str) -> None:
         hook()
 
 
+def _start_editions(names: list[str], document: Document, options: RenderOptions, children: Any) -> None:
+    """Hand the document to the edition processes of ``names`` (the others are dismissed).
+
+    The faces are made (or read) here while the children still import their libraries, and
+    sent with the document, so no child spends time on them."""
+    from pipeline.fonts import FontError, faces_for, memo_snapshot
+
+    if names:
+        try:
+            faces_for(document, options.settings, options.charset)
+        except FontError:
+            pass  # each writer reports it
+    children.send(names, (document, options, memo_snapshot()))
+
+
 def _render_editions(names: list[str], document: Document, options: RenderOptions,
                      children: Any) -> list[Edited]:
     if children is None or not names:
         return [render_edition(name, document, options) for name in names]
-    # The faces are made (or read) here while the children still import their libraries, and
-    # sent with the document, so no child spends time on them.
-    from pipeline.fonts import FontError, faces_for, memo_snapshot
-
-    try:
-        faces_for(document, options.settings, options.charset)
-    except FontError:
-        pass  # each writer reports it
-    results = children.render(names, (document, options, memo_snapshot()))
+    results = children.collect(names)
     # a child that failed (killed, out of memory...) is redone here, where errors are reported
     return [results.get(name) or render_edition(name, document, options) for name in names]
 

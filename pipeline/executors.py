@@ -275,6 +275,11 @@ class EditionProcesses:
     def render(self, names: list[str], payload: tuple[Any, ...]) -> dict[str, Any]:
         """Send ``payload`` (the arguments after the name) to the children of ``names``, dismiss
         the others, and collect every result (None for a child that failed)."""
+        self.send(names, payload)
+        return self.collect(names)
+
+    def send(self, names: list[str], payload: tuple[Any, ...]) -> None:
+        """Start the children of ``names`` on ``payload``; dismiss the others."""
         import pickle
 
         data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
@@ -284,6 +289,11 @@ class EditionProcesses:
                     _write_all(to_child, data)
             os.close(to_child)
         self._children = {n: (pid, -1, r) for n, (pid, _, r) in self._children.items()}
+
+    def collect(self, names: list[str]) -> dict[str, Any]:
+        """The results of the children of ``names`` (None for a child that failed)."""
+        import pickle
+
         results: dict[str, Any] = {}
         for name in names:
             pid, _, from_child = self._children.pop(name)

@@ -296,9 +296,11 @@ class DocxWriter:
 
     def preload(self) -> None:
         """Import python-docx ahead of the document (a build overlaps it with normalising)."""
-        import docx  # noqa: F401
+        import docx
         import docx.oxml.parser  # noqa: F401
         import docx.parts.hdrftr  # noqa: F401
+
+        _SPARE.append(docx.Document())  # opening the template is a fifth of a render
 
     def render(self, document: Document, options: RenderOptions) -> bytes:
         try:
@@ -306,6 +308,10 @@ class DocxWriter:
         except ImportError:
             raise WriterError("docx writer: python-docx is not installed") from None
         return _Builder(document, options).build()
+
+
+#: A fresh document made from python-docx's template by ``preload``, ready for the next render.
+_SPARE: list[Any] = []
 
 
 class _Builder:
@@ -363,7 +369,7 @@ class _Builder:
         import docx
         from docx.shared import Twips
 
-        doc = docx.Document()
+        doc = _SPARE.pop() if _SPARE else docx.Document()
         self.doc = doc
         body = doc.element.body
         for child in list(body):  # the template's empty body (it has none, but be sure)
