@@ -49,7 +49,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pipeline import __version__
+from pipeline import __version__, _sfnt
 from pipeline.model import META_TEXT_FIELDS, Document
 from pipeline.settings import Settings, font_cache_dir
 from pipeline.writers import WriterError
@@ -871,15 +871,8 @@ def _realise(jobs: list[_Job], cache: Path | None) -> dict[str, bytes]:
 def _complete(data: bytes) -> bool:
     """Cheap check that a cached font is whole: a TrueType header whose tables all lie inside."""
     try:
-        if data[:4] != b"\x00\x01\x00\x00":
-            return False
-        count = struct.unpack_from(">H", data, 4)[0]
-        for i in range(count):
-            _, _, offset, length = struct.unpack_from(">4sIII", data, 12 + 16 * i)
-            if offset + length > len(data):
-                return False
-        return count > 0
-    except struct.error:
+        return _sfnt.split(data)[0] == _sfnt.TRUETYPE
+    except ValueError:
         return False
 
 
@@ -1035,32 +1028,40 @@ def _build_group(src: _Source, cps: frozenset[int], variants: list[tuple[int, st
         if not face.glyph_count:
             raise FontError(f"{src.origin}: font file {src.label()} has no glyphs")
         axes = {a.tag: a for a in face.axis_infos}
+        # static CFF: HarfBuzz subsets everything but the outlines (the CFF subsetter is most of
+        # its time), which are drawn from the source's glyphs or found in the store
+        drawn_here = glyphs is not None and not axes and "CFF " in face.table_tags
         out = []
         store = None
         for weight, style, family, ps_name in variants:
-            subset = _hb_subset(uharfbuzz, face, src, cps, axes, weight)
+            subset = _hb_subset(uharfbuzz, face, src, cps, axes, weight, ("CFF ",) if drawn_here else ())
             if subset is None:
                 return _build_group_fonttools(src, cps, variants)
             data, new_to_old = subset
-            font = TTFont(io.BytesIO(data), recalcBBoxes=False, recalcTimestamp=False)
-            if "fvar" in font:  # HarfBuzz left an axis unpinned (e.g. some CFF2): fontTools pins it
-                _instantiate(font, weight)
-            elif axes:
-                _set_weight_class(font, axes, weight)
-            if "CFF " in font and not axes and glyphs is not None:  # static CFF: glyphs kept
-                from pipeline._outlines import GlyphStore, HarfBuzzGlyphs
+            version, tables = _sfnt.split(data)
+            if drawn_here and glyphs is not None:
+                from pipeline._outlines import GlyphStore, HarfBuzzGlyphs, truetype_tables
 
                 if store is None:
                     store = GlyphStore(Path(glyphs[0]) if glyphs[0] else None)
-                order = font.getGlyphOrder()
-                keys = [f"{glyphs[1]}:{new_to_old[gid]}" for gid in range(len(order))]
-                _to_truetype(font, HarfBuzzGlyphs(uharfbuzz, data, order), keys, store)
-            elif "CFF " in font or "CFF2" in font:
-                _to_truetype(font, font.getGlyphSet())
-            _set_names(font, family, weight, style, ps_name)
-            buf = io.BytesIO()
-            font.save(buf)
-            out.append(buf.getvalue())
+                keys = [f"{glyphs[1]}:{new_to_old[gid]}" for gid in range(len(new_to_old))]
+                STATS["glyphs drawn"] += truetype_tables(
+                    tables, HarfBuzzGlyphs(uharfbuzz, face, new_to_old), keys, store)
+                version = _sfnt.TRUETYPE
+            elif "fvar" in tables or "CFF2" in tables or "CFF " in tables:
+                # HarfBuzz left an axis unpinned (some CFF2) or a variable CFF: fontTools finishes
+                font = TTFont(io.BytesIO(data), recalcBBoxes=False, recalcTimestamp=False)
+                if "fvar" in font:
+                    _instantiate(font, weight)
+                if "CFF " in font or "CFF2" in font:
+                    _to_truetype(font, font.getGlyphSet())
+                buf = io.BytesIO()
+                font.save(buf)
+                version, tables = _sfnt.split(buf.getvalue())
+            elif "wght" in axes and "OS/2" in tables:  # a pinned instance reports its weight
+                _sfnt.put(tables, {"OS/2.usWeightClass": int(_clamp(axes["wght"], float(weight)))})
+            _name(tables, family, weight, style, ps_name)
+            out.append(_sfnt.join(version, tables))
         if store is not None:
             store.close()
     except (TTLibError, OSError, struct.error, KeyError, AssertionError, ValueError, TypeError) as exc:
@@ -1073,12 +1074,12 @@ def _tag(name: str) -> int:
 
 
 def _hb_subset(hb: Any, face: Any, src: _Source, cps: frozenset[int], axes: dict[str, Any],
-               weight: int) -> tuple[bytes, dict[int, int]] | None:
+               weight: int, drop: tuple[str, ...] = ()) -> tuple[bytes, dict[int, int]] | None:
     """HarfBuzz subset of ``face``: the same choices as :func:`_subset_options` (HarfBuzz's
     default layout features plus vkna, no locl for collections, the licence names, a visible
     .notdef, no glyph names) with every axis pinned: wght at ``weight``, wdth at 100, the rest at
-    their defaults. Returns the font and the map of its glyph ids to the source's; None when
-    HarfBuzz gives up."""
+    their defaults, without the tables in ``drop``. Returns the font and the map of its glyph
+    ids to the source's; None when HarfBuzz gives up."""
     inp = hb.SubsetInput()
     inp.unicode_set.update(cps)
     features = inp.layout_feature_tag_set
@@ -1090,7 +1091,7 @@ def _hb_subset(hb: Any, face: Any, src: _Source, cps: frozenset[int], axes: dict
     names.update([0, 1, 2, 3, 4, 5, 6, 13, 14])
     inp.name_lang_id_set.clear()
     inp.name_lang_id_set.add(0x409)
-    inp.drop_table_tag_set.update(_tag(t) for t in ("STAT", "meta", "DSIG"))
+    inp.drop_table_tag_set.update(_tag(t) for t in ("STAT", "meta", "DSIG", *drop))
     inp.flags = hb.SubsetFlags.NOTDEF_OUTLINE
     if axes:
         inp.pin_all_axes_to_default(face)
@@ -1108,12 +1109,6 @@ def _hb_subset(hb: Any, face: Any, src: _Source, cps: frozenset[int], axes: dict
 
 def _clamp(axis: Any, value: float) -> float:
     return max(axis.min_value, min(axis.max_value, value))
-
-
-def _set_weight_class(font: Any, axes: dict[str, Any], weight: int) -> None:
-    """A pinned instance reports the weight it was pinned at (HarfBuzz keeps the default's)."""
-    if "OS/2" in font and "wght" in axes:
-        font["OS/2"].usWeightClass = int(_clamp(axes["wght"], float(weight)))
 
 
 def _build_group_fonttools(src: _Source, cps: frozenset[int],
@@ -1148,11 +1143,12 @@ def _build_group_fonttools(src: _Source, cps: frozenset[int],
                 _instantiate(font, weight)
             if "CFF " in font or "CFF2" in font:
                 _to_truetype(font, font.getGlyphSet())
-            _set_names(font, family, weight, style, ps_name)
             font.recalcTimestamp = False
             buf = io.BytesIO()
             font.save(buf)
-            out.append(buf.getvalue())
+            version, tables = _sfnt.split(buf.getvalue())
+            _name(tables, family, weight, style, ps_name)
+            out.append(_sfnt.join(version, tables))
             if pristine is not None:
                 font = pristine
     except (TTLibError, OSError, struct.error, KeyError, AssertionError, ValueError, TypeError) as exc:
@@ -1225,46 +1221,23 @@ def _to_truetype(font: Any, glyph_set: Any, keys: list[str] | None = None,
     STATS["glyphs drawn"] += to_truetype(font, glyph_set, keys, store)
 
 
-def _set_names(font: Any, family: str, weight: int, style: str, ps_name: str) -> None:
+def _name(tables: dict[str, bytes], family: str, weight: int, style: str, ps_name: str) -> None:
     """RIBBI names (family + Regular/Bold/Italic) so Word and browsers pair the faces of one
-    family, and a PostScript name unique to this subset."""
-    name = font["name"]
+    family, and a PostScript name unique to this subset (tables of bytes, in place)."""
     sub = _subfamily(weight, style)
-    for nid in (1, 2, 3, 4, 6, 16, 17, 21, 22, 25):
-        name.removeNames(nameID=nid)
     full = family if sub == "Regular" else f"{family} {sub}"
-    for nid, value in ((1, family), (2, sub), (3, f"{ps_name};publish-fonts-{FONTS_VERSION}"),
-                       (4, full), (6, ps_name)):
-        name.setName(value, nid, 3, 1, 0x409)
-    bold, italic = weight >= 600, style == "italic"
-    if "OS/2" in font:
-        os2 = font["OS/2"]
-        sel = os2.fsSelection & ~0b1100001  # clear ITALIC, BOLD, REGULAR
-        sel |= (1 << 5 if bold else 0) | (1 if italic else 0) | (0 if bold or italic else 1 << 6)
-        os2.fsSelection = sel
-        if not os2.usWeightClass or abs(os2.usWeightClass - weight) > 50:
-            os2.usWeightClass = weight
-    head = font["head"]
-    head.macStyle = (head.macStyle & ~0b11) | (1 if bold else 0) | (2 if italic else 0)
+    _sfnt.set_names(tables, {1: family, 2: sub, 3: f"{ps_name};publish-fonts-{FONTS_VERSION}",
+                             4: full, 6: ps_name}, remove=(16, 17, 21, 22, 25))
+    _sfnt.set_style(tables, weight, style)
 
 
 def _read_ps_name(data: bytes) -> str:
     """Name ID 6 of a font file, read with struct (no fontTools import on the warm path)."""
     try:
-        count = struct.unpack_from(">H", data, 4)[0]
-        for i in range(count):
-            tag, _, offset, _ = struct.unpack_from(">4sIII", data, 12 + 16 * i)
-            if tag != b"name":
-                continue
-            _, records, storage = struct.unpack_from(">HHH", data, offset)
-            for r in range(records):
-                platform, _, _, nid, length, at = struct.unpack_from(">6H", data, offset + 6 + 12 * r)
-                if nid == 6:
-                    raw = data[offset + storage + at:offset + storage + at + length]
-                    return raw.decode("utf-16-be" if platform in (0, 3) else "latin-1")
-    except (struct.error, UnicodeDecodeError):
-        pass
-    return "Font-" + hashlib.sha256(data).hexdigest()[:8]
+        found = _sfnt.name(_sfnt.split(data)[1], 6)
+    except (ValueError, struct.error):
+        found = None
+    return found or "Font-" + hashlib.sha256(data).hexdigest()[:8]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1275,19 +1248,14 @@ def os2_fields(data: bytes) -> tuple[bytes, tuple[int, ...], tuple[int, int]] | 
     """PANOSE, Unicode ranges and code-page ranges from a font's OS/2 table, read with struct
     (a writer that only describes a face need not load fontTools); None without an OS/2 table."""
     try:
-        count = struct.unpack_from(">H", data, 4)[0]
-        for i in range(count):
-            tag, _, offset, length = struct.unpack_from(">4sIII", data, 12 + 16 * i)
-            if tag == b"OS/2" and length >= 58:
-                version = struct.unpack_from(">H", data, offset)[0]
-                panose = bytes(data[offset + 32:offset + 42])
-                unicode = struct.unpack_from(">4I", data, offset + 42)
-                has_pages = version >= 1 and length >= 86
-                pages = struct.unpack_from(">2I", data, offset + 78) if has_pages else (0, 0)
-                return panose, unicode, pages
-    except struct.error:
-        pass
-    return None
+        os2 = _sfnt.split(data)[1].get("OS/2", b"")
+        if len(os2) < 58:
+            return None
+        version = struct.unpack_from(">H", os2)[0]
+        pages = struct.unpack_from(">2I", os2, 78) if version >= 1 and len(os2) >= 86 else (0, 0)
+        return bytes(os2[32:42]), struct.unpack_from(">4I", os2, 42), pages
+    except (ValueError, struct.error):
+        return None
 
 
 def _invisible(cp: int) -> bool:

@@ -883,24 +883,17 @@ def _renamed_font(data: bytes, family: str) -> bytes:
     match an embedded font by the names inside it. Timestamps are kept, so bytes are stable."""
     import hashlib
 
-    from fontTools.ttLib import TTFont
+    from pipeline import _sfnt
 
     key = (hashlib.sha256(data).hexdigest(), family)
     cached = _RENAMED.get(key)
     if cached is not None:
         return cached
-    font = TTFont(io.BytesIO(data), recalcTimestamp=False, recalcBBoxes=False)
-    name = font["name"]
-    sub = name.getDebugName(2) or "Regular"
-    for record in list(name.names):
-        if record.nameID in (1, 4, 16, 17):
-            name.removeNames(nameID=record.nameID)
-    name.setName(family, 1, 3, 1, 0x409)
-    name.setName(sub, 2, 3, 1, 0x409)
-    name.setName(family if sub == "Regular" else f"{family} {sub}", 4, 3, 1, 0x409)
-    out = io.BytesIO()
-    font.save(out)
-    result = out.getvalue()
+    version, tables = _sfnt.split(data)
+    sub = _sfnt.name(tables, 2) or "Regular"
+    _sfnt.set_names(tables, {1: family, 2: sub, 4: family if sub == "Regular" else f"{family} {sub}"},
+                    remove=(16, 17))
+    result = _sfnt.join(version, tables)
     if len(_RENAMED) > 32:  # a batch reuses the same few subsets; keep memory bounded
         _RENAMED.clear()
     _RENAMED[key] = result
