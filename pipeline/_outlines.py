@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import struct
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,65 +29,116 @@ _CHUNK = 900
 
 class GlyphStore:
     """Converted glyphs by key, in ``path`` (SQLite, shared by concurrent builds). Best effort:
-    a store that cannot be opened, read or written behaves as an empty one."""
+    a store that cannot be opened, read or written behaves as an empty one; a damaged one is
+    removed (with its journal), so the next build starts a new one.
+
+    Use :func:`shared_store`: opening and closing SQLite for every new face made and removed its
+    write-ahead log each time (a checkpoint, two files created and deleted per article)."""
 
     def __init__(self, path: Path | None):
+        self._path = path
         self._db: Any = None
-        if path is None:
-            return
+        self._failed = path is None
+
+    def _conn(self) -> Any:
+        """The connection, opened on first use and again after :meth:`close` (a fork)."""
+        if self._db is not None or self._failed:
+            return self._db
         import sqlite3
 
+        assert self._path is not None
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(str(path), timeout=60, isolation_level=None)
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(str(self._path), timeout=60, isolation_level=None,
+                                 check_same_thread=False)
             db.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
             db.execute("CREATE TABLE IF NOT EXISTS glyphs (key TEXT PRIMARY KEY, data BLOB NOT NULL)"
                        " WITHOUT ROWID")
             self._db = db
-        except sqlite3.DatabaseError as exc:
-            # a damaged file is removed (with its journal) so the next build starts a new one;
-            # a locked, read-only or unreachable store is only left alone
-            if "malformed" in str(exc) or "not a database" in str(exc):
-                for suffix in ("", "-wal", "-shm"):
-                    with contextlib.suppress(OSError):
-                        os.unlink(f"{path}{suffix}")
-        except (sqlite3.Error, OSError):
-            pass
+        except (sqlite3.Error, OSError) as exc:
+            self._fail(exc)
+        return self._db
+
+    def _fail(self, exc: Exception) -> None:
+        """A damaged store is closed and removed; a busy, read-only or unreachable one is only
+        not opened again by this process (reading it still works if it opened)."""
+        if self._db is None:
+            self._failed = True
+        if "malformed" in str(exc) or "not a database" in str(exc):
+            self.close()
+            self._failed = True
+            for suffix in ("", "-wal", "-shm"):
+                with contextlib.suppress(OSError):
+                    os.unlink(f"{self._path}{suffix}")
+            _SHARED.pop(str(self._path), None)  # the next build starts a new one
 
     def get(self, keys: list[str]) -> dict[str, bytes]:
         import sqlite3
 
         found: dict[str, bytes] = {}
-        if self._db is None:
-            return found
-        try:
-            for i in range(0, len(keys), _CHUNK):
-                chunk = keys[i:i + _CHUNK]
-                marks = ",".join("?" * len(chunk))
-                found.update(self._db.execute(
-                    f"SELECT key, data FROM glyphs WHERE key IN ({marks})", chunk))  # noqa: S608
-        except sqlite3.Error:
-            return {}
+        with _STORE_LOCK:
+            db = self._conn()
+            if db is None:
+                return found
+            try:
+                for i in range(0, len(keys), _CHUNK):
+                    chunk = keys[i:i + _CHUNK]
+                    marks = ",".join("?" * len(chunk))
+                    found.update(db.execute(
+                        f"SELECT key, data FROM glyphs WHERE key IN ({marks})", chunk))  # noqa: S608
+            except sqlite3.Error as exc:
+                self._fail(exc)
+                return {}
         return found
 
     def put(self, items: dict[str, bytes]) -> None:
         import sqlite3
 
-        if self._db is None or not items:
-            return
-        try:
-            self._db.execute("BEGIN IMMEDIATE")
-            self._db.executemany("INSERT OR IGNORE INTO glyphs VALUES (?, ?)", items.items())
-            self._db.execute("COMMIT")
-        except sqlite3.Error:
-            with contextlib.suppress(sqlite3.Error):
-                self._db.execute("ROLLBACK")
+        with _STORE_LOCK:
+            db = self._conn() if items else None
+            if db is None:
+                return
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                db.executemany("INSERT OR IGNORE INTO glyphs VALUES (?, ?)", items.items())
+                db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("ROLLBACK")
+                self._fail(exc)
 
     def close(self) -> None:
         if self._db is not None:
             with contextlib.suppress(Exception):
                 self._db.close()
             self._db = None
+
+
+_SHARED: dict[str, GlyphStore] = {}
+_STORE_LOCK = threading.RLock()
+
+
+def shared_store(path: Path | None) -> GlyphStore:
+    """This process's store for ``path``, kept open between builds."""
+    if path is None:
+        return GlyphStore(None)
+    with _STORE_LOCK:
+        store = _SHARED.get(str(path))
+        if store is None:
+            store = _SHARED[str(path)] = GlyphStore(path)
+        return store
+
+
+def _close_shared() -> None:
+    """Before a fork: a SQLite connection must not be used, or closed, by two processes. Each
+    side opens it again when it next needs it."""
+    with _STORE_LOCK:
+        for store in _SHARED.values():
+            store.close()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_close_shared)
 
 
 class HarfBuzzGlyphs:

@@ -785,6 +785,23 @@ def _cache_limit() -> int:
     return (int(env) if env.isdigit() else 512) * 1024 * 1024
 
 
+#: Bytes this process wrote to each cache since it last pruned it.
+_UNPRUNED: dict[str, int] = {}
+
+
+def _maybe_prune(cache: Path, written: int) -> None:
+    """:func:`_prune` on a process's first write, then after every 1/64 of the limit written: a
+    batch writes new subsets for every article, and listing a full cache each time cost more
+    than making a subset. The cache may overshoot its limit by that much per process."""
+    with _LOCK:
+        done = _UNPRUNED.get(str(cache))
+        if done is not None and done + written < _cache_limit() // 64:
+            _UNPRUNED[str(cache)] = done + written
+            return
+        _UNPRUNED[str(cache)] = 0
+    _prune(cache)
+
+
 def _prune(cache: Path) -> None:
     """Keep the subset cache under its limit by removing the least recently used entries (every
     distinct character set makes new subsets, so an unpruned cache only grows)."""
@@ -797,6 +814,11 @@ def _prune(cache: Path) -> None:
             if (entry.name.startswith("glyphs-") and not entry.name.startswith(current)
                     and entry.stat().st_mtime < week_ago):
                 os.unlink(entry.path)
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(cache / "locks"):  # per-key lock files of earlier versions
+            if len(entry.name) > len("00.lock"):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
     entries = []
     for folder, suffix in (("subsets", ".ttf"), ("artifacts", ".bin")):
         with contextlib.suppress(OSError):
@@ -813,10 +835,17 @@ def _prune(cache: Path) -> None:
             total -= size
 
 
+#: Lock files in the cache's locks/ folder: each key takes the one its hash picks. A file per key
+#: would leave one file behind for every subset ever made (an archive makes millions).
+_LOCK_STRIPES = 64
+
+
 def _cache_locks(keys: list[str], cache: Path | None) -> contextlib.ExitStack:
     """Inter-process locks on the subsets about to be made, taken in sorted order (no deadlock):
     when a batch runs several processes, one makes each subset and the others wait and read it.
-    Best effort: without filelock, or after a timeout, the work is simply done twice."""
+    Keys share :data:`_LOCK_STRIPES` lock files, so two processes making different subsets wait
+    for each other now and then. Best effort: without filelock, or after a timeout, the work is
+    simply done twice."""
     stack = contextlib.ExitStack()
     if cache is None:
         return stack
@@ -826,8 +855,9 @@ def _cache_locks(keys: list[str], cache: Path | None) -> contextlib.ExitStack:
         return stack
     try:
         (cache / "locks").mkdir(parents=True, exist_ok=True)
-        for key in sorted(set(keys)):
-            stack.enter_context(FileLock(str(cache / "locks" / f"{key}.lock"), timeout=_LOCK_TIMEOUT))
+        for stripe in sorted({int(key[:8], 16) % _LOCK_STRIPES for key in keys}):
+            stack.enter_context(FileLock(str(cache / "locks" / f"{stripe:02d}.lock"),
+                                         timeout=_LOCK_TIMEOUT))
     except (OSError, Timeout):
         pass  # proceed with whatever locks were taken
     return stack
@@ -855,13 +885,15 @@ def _realise(jobs: list[_Job], cache: Path | None) -> dict[str, bytes]:
                     group.append(job)
             groups = list(todo.values())
             STATS["subset"] += len(groups)
+            written = 0
             for group, datas in zip(groups, _build_groups(groups, cache), strict=True):
                 for job, data in zip(group, datas, strict=True):
                     out[job.key] = data
                     if cache is not None:
                         _atomic_write(cache / "subsets" / f"{job.key}.ttf", data)
+                        written += len(data)
             if cache is not None and groups:
-                _prune(cache)
+                _maybe_prune(cache, written)
     with _LOCK:
         for key, data in out.items():
             _remember(_SUBSET_MEMO, key, data, _MEMO_LIMIT["subsets"])
@@ -1032,7 +1064,6 @@ def _build_group(src: _Source, cps: frozenset[int], variants: list[tuple[int, st
         # its time), which are drawn from the source's glyphs or found in the store
         drawn_here = glyphs is not None and not axes and "CFF " in face.table_tags
         out = []
-        store = None
         for weight, style, family, ps_name in variants:
             subset = _hb_subset(uharfbuzz, face, src, cps, axes, weight, ("CFF ",) if drawn_here else ())
             if subset is None:
@@ -1040,10 +1071,9 @@ def _build_group(src: _Source, cps: frozenset[int], variants: list[tuple[int, st
             data, new_to_old = subset
             version, tables = _sfnt.split(data)
             if drawn_here and glyphs is not None:
-                from pipeline._outlines import GlyphStore, HarfBuzzGlyphs, truetype_tables
+                from pipeline._outlines import HarfBuzzGlyphs, shared_store, truetype_tables
 
-                if store is None:
-                    store = GlyphStore(Path(glyphs[0]) if glyphs[0] else None)
+                store = shared_store(Path(glyphs[0]) if glyphs[0] else None)
                 keys = [f"{glyphs[1]}:{new_to_old[gid]}" for gid in range(len(new_to_old))]
                 STATS["glyphs drawn"] += truetype_tables(
                     tables, HarfBuzzGlyphs(uharfbuzz, face, new_to_old), keys, store)
@@ -1062,8 +1092,6 @@ def _build_group(src: _Source, cps: frozenset[int], variants: list[tuple[int, st
                 _sfnt.put(tables, {"OS/2.usWeightClass": int(_clamp(axes["wght"], float(weight)))})
             _name(tables, family, weight, style, ps_name)
             out.append(_sfnt.join(version, tables))
-        if store is not None:
-            store.close()
     except (TTLibError, OSError, struct.error, KeyError, AssertionError, ValueError, TypeError) as exc:
         raise FontError(f"{src.origin}: font file {src.label()} could not be subset: {exc}") from None
     return out

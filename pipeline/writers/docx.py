@@ -33,7 +33,7 @@ from typing import Any
 
 from pipeline.model import Caption, Document, Heading, ListBlock, Paragraph, Quote
 from pipeline.settings import Settings
-from pipeline.writers import RenderOptions, WriterError, escape, quoteattr, unknown_block
+from pipeline.writers import FONT_DEFLATE, RenderOptions, WriterError, escape, quoteattr, unknown_block
 from pipeline.writers._odttf import font_guid, obfuscate
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -806,8 +806,6 @@ class _Builder:
         if part.content_type != CT_FONT_TABLE:  # pragma: no cover - template changed under us
             raise WriterError("docx writer: unexpected fontTable part in the python-docx template")
         entries = []
-        from pipeline.fonts import derived
-
         n = 0
         for family, original, slots in self.font_plan:
             embeds = []
@@ -816,9 +814,7 @@ class _Builder:
                 if face is None:
                     continue
                 n += 1
-                data = derived("docx-family", face, family,
-                               lambda face=face, family=family: _renamed_font(face.data, family),
-                               self.settings)
+                data = _renamed_font(face.data, family)  # bytes-level: cheaper than a cache read
                 guid = font_guid(data)
                 font_part = Part(PackURI(f"/word/fonts/font{n}.odttf"), CT_OBFUSCATED_FONT,
                                  obfuscate(data, guid), package)
@@ -980,5 +976,5 @@ def _zip_entries(entries: list[tuple[str, bytes]], epoch: int) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 0
             info.external_attr = 0
-            dst.writestr(info, data, compresslevel=6)
+            dst.writestr(info, data, compresslevel=FONT_DEFLATE if name.endswith(".odttf") else 6)
     return out.getvalue()
