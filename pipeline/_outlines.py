@@ -19,12 +19,16 @@ import contextlib
 import os
 import struct
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 #: SQLite parameters per statement stay under the oldest builds' limit (999).
 _CHUNK = 900
+
+#: Seconds before a store that would not open is tried again.
+_RETRY_AFTER = 2.0
 
 
 class GlyphStore:
@@ -38,35 +42,40 @@ class GlyphStore:
     def __init__(self, path: Path | None):
         self._path = path
         self._db: Any = None
-        self._failed = path is None
+        self._retry_at = float("inf") if path is None else 0.0
 
     def _conn(self) -> Any:
-        """The connection, opened on first use and again after :meth:`close` (a fork)."""
-        if self._db is not None or self._failed:
+        """The connection, opened on first use and again after :meth:`close` (a fork). A store
+        that would not open (busy, read-only, unreachable) is tried again after a while: two
+        processes starting on an empty cache at once must not leave one without a store."""
+        if self._db is not None or time.monotonic() < self._retry_at:
             return self._db
         import sqlite3
 
         assert self._path is not None
+        db = None
         try:
             self._path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(str(self._path), timeout=60, isolation_level=None,
                                  check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
             db.execute("CREATE TABLE IF NOT EXISTS glyphs (key TEXT PRIMARY KEY, data BLOB NOT NULL)"
                        " WITHOUT ROWID")
             self._db = db
         except (sqlite3.Error, OSError) as exc:
+            if db is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    db.close()
+            self._retry_at = time.monotonic() + _RETRY_AFTER
             self._fail(exc)
         return self._db
 
     def _fail(self, exc: Exception) -> None:
-        """A damaged store is closed and removed; a busy, read-only or unreachable one is only
-        not opened again by this process (reading it still works if it opened)."""
-        if self._db is None:
-            self._failed = True
+        """A damaged store is closed and removed; a busy, read-only or unreachable one is left
+        alone."""
         if "malformed" in str(exc) or "not a database" in str(exc):
             self.close()
-            self._failed = True
             for suffix in ("", "-wal", "-shm"):
                 with contextlib.suppress(OSError):
                     os.unlink(f"{self._path}{suffix}")

@@ -383,7 +383,8 @@ class _Coverage:
         return i >= 0 and cp <= self.ends[i]
 
     def select(self, cps: Iterable[int]) -> frozenset[int]:
-        return frozenset(cp for cp in cps if cp in self)
+        starts, ends, right = self.starts, self.ends, bisect.bisect_right
+        return frozenset(cp for cp in cps if (i := right(starts, cp) - 1) >= 0 and cp <= ends[i])
 
     def ranges(self) -> list[list[int]]:
         return [[a, b] for a, b in zip(self.starts, self.ends, strict=True)]
@@ -401,7 +402,13 @@ def _merge_ranges(pairs: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _ranges_of(cps: Iterable[int]) -> list[list[int]]:
-    return [list(r) for r in _merge_ranges((cp, cp) for cp in cps)]
+    out: list[list[int]] = []
+    for cp in sorted(cps):
+        if out and cp == out[-1][1] + 1:
+            out[-1][1] = cp
+        elif not out or cp > out[-1][1]:
+            out.append([cp, cp])
+    return out
 
 
 def _read_sfnt(path: Path, index: int) -> tuple[frozenset[str], list[tuple[int, int]], int]:

@@ -483,3 +483,44 @@ def test_an_interrupt_while_glyphs_are_drawn_leaves_no_glyph_in_the_store(tmp_pa
     import sqlite3
 
     assert sqlite3.connect(store).execute("SELECT count(*) FROM glyphs").fetchone() == (0,)
+
+
+def test_a_store_that_would_not_open_is_tried_again(tmp_path, monkeypatch):
+    """Two workers starting on an empty cache open the store at once, and one may find it busy.
+    That worker must not draw every glyph of the batch again: it tries the store again later."""
+    import sqlite3
+
+    from pipeline import _outlines
+
+    real = sqlite3.connect
+    refused = []
+
+    def busy_once(*args, **kwargs):
+        if not refused:
+            refused.append(1)
+            raise sqlite3.OperationalError("database is locked")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sqlite3, "connect", busy_once)
+    monkeypatch.setattr(_outlines, "_RETRY_AFTER", 0.0)
+    fonts.STATS.clear()
+    _fresh_faces(SAMPLE_TC, tmp_path)  # the store refused once, then opened: glyphs kept
+    assert refused and fonts.STATS["glyphs drawn"] > 100
+    fonts.STATS.clear()
+    _fresh_faces(SAMPLE_TC, tmp_path)
+    assert fonts.STATS["glyphs drawn"] == 0
+
+
+def test_lock_files_stay_few_however_many_subsets_are_made(tmp_path):
+    """One lock file per subset would leave millions behind after an archive; keys share a fixed
+    set of lock files, and those left by earlier versions are removed."""
+    locks = tmp_path / "locks"
+    locks.mkdir()
+    (locks / f"{'ab' * 32}.lock").write_text("")  # an earlier version's per-key lock
+    fonts._UNPRUNED.clear()
+    for n in range(12):
+        fonts.clear_memo()
+        faces_for(doc(SAMPLE_TC[: n + 2] + chr(0x4E00 + 37 * n), "zh-Hant"), Settings(font_cache=str(tmp_path)))
+    names = [p.name for p in locks.iterdir()]
+    assert names and len(names) <= fonts._LOCK_STRIPES
+    assert all(len(name) == len("00.lock") for name in names)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from pipeline.model import Caption, Document, Heading, ListBlock, Meta, Paragraph, Quote
-from pipeline.writers import RenderOptions, WriterError, unknown_block
+from pipeline.writers import RenderOptions, WriterError, _rl_metrics, unknown_block
 from pipeline.writers._cjk_linebreak import SPACES, ZERO_WIDTH, LineBreaker, compression
 
 MM = 72.0 / 25.4
@@ -162,6 +162,7 @@ def _register(face: Any) -> str:
     from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
     ttfonts.makeToUnicodeCMap = _tounicode_cmap  # see _tounicode_cmap: a bug fix, same output otherwise
+    _rl_metrics.install(ttfonts)  # the same character tables, read in bulk
 
     name = f"{face.ps_name}-{face.sha256[:12]}"
     if name in _FONT_CACHE:  # used again: the most recent now, so never the one dropped
