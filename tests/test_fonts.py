@@ -467,11 +467,11 @@ def test_an_interrupt_while_glyphs_are_drawn_leaves_no_glyph_in_the_store(tmp_pa
     real = _outlines._convert
     calls = []
 
-    def convert(glyph, scratch):
+    def convert(glyph):
         if not calls:
             os.kill(os.getpid(), signal.SIGINT)  # arrives while the first glyph is drawn
         calls.append(1)
-        return real(glyph, scratch)
+        return real(glyph)
 
     monkeypatch.setattr(_outlines, "_convert", convert)
     monkeypatch.setattr(_outlines, "_SPLIT_FROM", 10**9)  # draw here, not in a forked helper
