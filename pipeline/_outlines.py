@@ -38,17 +38,27 @@ class GlyphStore:
     removed (with its journal), so the next build starts a new one.
 
     Use :func:`shared_store`: opening and closing SQLite for every new face made and removed its
-    write-ahead log each time (a checkpoint, two files created and deleted per article)."""
+    write-ahead log each time (a checkpoint, two files created and deleted per article). The
+    connection is the opening process's only (see :meth:`_conn`)."""
 
     def __init__(self, path: Path | None):
         self._path = path
         self._db: Any = None
+        self._pid = os.getpid()
         self._retry_at = float("inf") if path is None else 0.0
 
     def _conn(self) -> Any:
-        """The connection, opened on first use and again after :meth:`close` (a fork). A store
-        that would not open (busy, read-only, unreachable) is tried again after a while: two
-        processes starting on an empty cache at once must not leave one without a store."""
+        """The connection, opened on first use. A store that would not open (busy, read-only,
+        unreachable) is tried again after a while: two processes starting on an empty cache at
+        once must not leave one without a store.
+
+        In a forked child the parent's connection is set aside, never used nor closed (SQLite
+        forbids both across a fork; closing could checkpoint the parent's journal), and the
+        child opens its own."""
+        if self._pid != os.getpid():
+            if self._db is not None:
+                _INHERITED.append(self._db)
+            self._db, self._pid, self._retry_at = None, os.getpid(), 0.0
         if self._db is not None or time.monotonic() < self._retry_at:
             return self._db
         import sqlite3
@@ -139,16 +149,20 @@ def shared_store(path: Path | None) -> GlyphStore:
         return store
 
 
-def _close_shared() -> None:
-    """Before a fork: a SQLite connection must not be used, or closed, by two processes. Each
-    side opens it again when it next needs it."""
-    with _STORE_LOCK:
-        for store in _SHARED.values():
-            store.close()
+#: Connections a forked child inherited: kept referenced so they are never closed from here
+#: (the processes this project forks leave through ``os._exit``).
+_INHERITED: list[Any] = []
+
+
+def _fresh_lock() -> None:
+    """In a forked child: a new lock (the parent's may have been held by a thread that the
+    child does not have)."""
+    global _STORE_LOCK
+    _STORE_LOCK = threading.RLock()
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(before=_close_shared)
+    os.register_at_fork(after_in_child=_fresh_lock)
 
 
 class HarfBuzzGlyphs:
@@ -234,7 +248,7 @@ def truetype_tables(tables: dict[str, bytes], glyph_set: Any, keys: list[str] | 
     offsets = [0]
     for data in glyf:
         offsets.append(offsets[-1] + len(data))
-    tables["glyf"] = b"".join(glyf)
+    tables["glyf"] = b"".join(glyf) or b"\0"  # as fontTools: OTS and Windows refuse an empty glyf
     tables["loca"] = (struct.pack(f">{count + 1}H", *(o // 2 for o in offsets)) if short
                       else struct.pack(f">{count + 1}I", *offsets))
     tables["maxp"] = _maxp(count, records)

@@ -126,8 +126,8 @@ def decode_name(record: NameRecord) -> str:
 
 
 def name(tables: dict[str, bytes], nid: int) -> str | None:
-    """Name ``nid``, the Windows English record first, then Mac English, then any (as
-    fontTools' ``getDebugName``)."""
+    """Name ``nid``: the Windows English record, else the Mac English one, else the first
+    (our faces carry Windows names only)."""
     if "name" not in tables:
         return None
     found = [r for r in read_names(tables["name"]) if r[3] == nid]

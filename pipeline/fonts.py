@@ -34,6 +34,7 @@ import io
 import json
 import os
 import pickle
+import re
 import struct
 import subprocess
 import sys
@@ -794,12 +795,14 @@ def _cache_limit() -> int:
 
 #: Bytes this process wrote to each cache since it last pruned it.
 _UNPRUNED: dict[str, int] = {}
+_STRIPE_FILE = re.compile(r"[0-9a-f]{3}\.lock")
 
 
 def _maybe_prune(cache: Path, written: int) -> None:
-    """:func:`_prune` on a process's first write, then after every 1/64 of the limit written: a
-    batch writes new subsets for every article, and listing a full cache each time cost more
-    than making a subset. The cache may overshoot its limit by that much per process."""
+    """:func:`_prune` on the first write to ``cache`` (by this process, or the one it was forked
+    from), then after every 1/64 of the limit written: a batch writes new subsets for every
+    article, and listing a full cache each time cost more than making a subset. The cache may
+    overshoot its limit by that much per process."""
     with _LOCK:
         done = _UNPRUNED.get(str(cache))
         if done is not None and done + written < _cache_limit() // 64:
@@ -823,7 +826,7 @@ def _prune(cache: Path) -> None:
                 os.unlink(entry.path)
     with contextlib.suppress(OSError):
         for entry in os.scandir(cache / "locks"):  # per-key lock files of earlier versions
-            if len(entry.name) > len("00.lock"):
+            if not _STRIPE_FILE.fullmatch(entry.name):
                 with contextlib.suppress(OSError):
                     os.unlink(entry.path)
     entries = []
@@ -843,16 +846,17 @@ def _prune(cache: Path) -> None:
 
 
 #: Lock files in the cache's locks/ folder: each key takes the one its hash picks. A file per key
-#: would leave one file behind for every subset ever made (an archive makes millions).
-_LOCK_STRIPES = 64
+#: would leave one file behind for every subset ever made (an archive makes millions); with 4096,
+#: two processes making different subsets rarely share one (an article locks about five).
+_LOCK_STRIPES = 4096
 
 
 def _cache_locks(keys: list[str], cache: Path | None) -> contextlib.ExitStack:
     """Inter-process locks on the subsets about to be made, taken in sorted order (no deadlock):
     when a batch runs several processes, one makes each subset and the others wait and read it.
-    Keys share :data:`_LOCK_STRIPES` lock files, so two processes making different subsets wait
-    for each other now and then. Best effort: without filelock, or after a timeout, the work is
-    simply done twice."""
+    Keys share :data:`_LOCK_STRIPES` lock files, so two processes making different subsets may
+    now and then wait for each other. Best effort: without filelock, or after a timeout, the
+    work is simply done twice."""
     stack = contextlib.ExitStack()
     if cache is None:
         return stack
@@ -863,7 +867,7 @@ def _cache_locks(keys: list[str], cache: Path | None) -> contextlib.ExitStack:
     try:
         (cache / "locks").mkdir(parents=True, exist_ok=True)
         for stripe in sorted({int(key[:8], 16) % _LOCK_STRIPES for key in keys}):
-            stack.enter_context(FileLock(str(cache / "locks" / f"{stripe:02d}.lock"),
+            stack.enter_context(FileLock(str(cache / "locks" / f"{stripe:03x}.lock"),
                                          timeout=_LOCK_TIMEOUT))
     except (OSError, Timeout):
         pass  # proceed with whatever locks were taken

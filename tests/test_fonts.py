@@ -523,4 +523,44 @@ def test_lock_files_stay_few_however_many_subsets_are_made(tmp_path):
         faces_for(doc(SAMPLE_TC[: n + 2] + chr(0x4E00 + 37 * n), "zh-Hant"), Settings(font_cache=str(tmp_path)))
     names = [p.name for p in locks.iterdir()]
     assert names and len(names) <= fonts._LOCK_STRIPES
-    assert all(len(name) == len("00.lock") for name in names)
+    assert all(len(name) == len("000.lock") for name in names)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork (POSIX)")
+def test_a_forked_child_uses_its_own_store_connection_even_while_a_thread_holds_the_lock(tmp_path):
+    """A batch worker forked from a process that has the glyph store open must neither use nor
+    close the parent's SQLite connection, and must not wait on a lock a parent thread held."""
+    import threading
+
+    from pipeline import _outlines
+
+    path = tmp_path / "glyphs.sqlite"
+    store = _outlines.shared_store(path)
+    store.put({"a": b"1"})
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with _outlines._STORE_LOCK:
+            held.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    held.wait(10)
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child leaves through os._exit
+        code = 1
+        try:
+            import signal
+
+            signal.alarm(20)  # a deadlock fails the test instead of hanging it
+            child = _outlines.shared_store(path)
+            child.put({"b": b"2"})
+            code = 0 if child.get(["a", "b"]) == {"a": b"1", "b": b"2"} else 2
+        finally:
+            os._exit(code)
+    release.set()
+    thread.join()
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert store.get(["a", "b"]) == {"a": b"1", "b": b"2"}  # the parent's connection still works

@@ -87,7 +87,8 @@ def char_info(face: Any) -> None:
 
 def _cmap(data: Any, cmap: int) -> tuple[dict[int, int], dict[int, list[int]]]:
     """Character -> glyph and glyph -> characters from the subtable reportlab would choose (the
-    last Windows one, else Unicode, else Mac Roman); formats 4 and 12 only."""
+    last Windows, Unicode (not 0/5) or Mac (1/1) one; Mac Roman only if none of those comes
+    before it); formats 4 and 12 only."""
     version, tables = struct.unpack_from(">HH", data, cmap)
     if tables == 0 and version != 0:
         tables = version
