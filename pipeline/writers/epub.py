@@ -896,7 +896,12 @@ def _package(book: _Book, identifier: str, pages: list[tuple[str, str, bytes]], 
     for font in fonts:
         pkg.add_item(epub.EpubItem(uid=font.id, file_name=font.href, media_type=font.media_type,
                                    content=font.data))
-    pkg.set_cover(cover.href, cover.data, create_page=False)  # cover-image property + <meta name="cover">
+    # what set_cover(create_page=False) does (the cover-image property, <meta name="cover">),
+    # with the media type given: ebooklib would guess it, reading the system's mime.types
+    item = epub.EpubCover(file_name=cover.href)
+    item.content, item.media_type = cover.data, cover.media_type
+    pkg.add_item(item)
+    pkg.add_metadata(None, "meta", "", {"name": "cover", "content": item.id})
     for image in images:
         pkg.add_item(epub.EpubImage(uid=image.id, file_name=image.href, media_type=image.media_type,
                                     content=image.data))
