@@ -241,6 +241,11 @@ class EditionProcesses:
 
     def __init__(self, names: list[str], preload: Callable[[str], None],
                  render: Callable[..., Any]):
+        import gc
+
+        # what exists now (modules, settings) lives as long as the build: the children's (and
+        # this process's) collections need not walk it again, nor touch its pages after the fork
+        gc.freeze()
         self._children: dict[str, tuple[int, int, int]] = {}
         try:
             for name in names:
