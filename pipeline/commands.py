@@ -22,7 +22,7 @@ def _size(n: int) -> str:
 def normalize(source: Path, output: Path | None, settings: Settings, *, lang: str | None,
               meta: dict[str, str], explain: bool, quiet: bool) -> list[str]:
     """Print (or write) the YAML form of one source; with ``explain``, the decisions on stderr."""
-    from pipeline.build import OutputDir, OutputError
+    from pipeline.outdir import OutputDir, OutputError
     from pipeline.sources import Source, SourceError, apply_meta, collect, load
     from pipeline.yamlio import dump_document
 
@@ -76,9 +76,10 @@ def build(paths: list[Path], writers: list[str], out: Path, settings: Settings, 
           jobs: int, lang: str | None, meta: dict[str, str], quiet: bool, verbose: bool,
           executor: str = "local", scheduler: str | None = None) -> list[str]:
     """Build editions of every source; print one line per edition; return the problems."""
-    from pipeline.build import Outcome, OutputError
+    from pipeline.build import Outcome
     from pipeline.build import build as run
     from pipeline.executors import ExecutorError
+    from pipeline.outdir import OutputError
     from pipeline.sources import SourceError, collect
     from pipeline.writers import RegistryError, WriterError, discover
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.build import TEMP_PREFIX
+from pipeline.outdir import TEMP_PREFIX
 from pipeline.yamlio import load_document
 
 if sys.version_info >= (3, 11):

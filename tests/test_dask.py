@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from pipeline.build import Job, Rendered
 from pipeline.executors import ExecutorError, render_shipped, run_jobs
+from pipeline.jobs import Job, Rendered
 from pipeline.settings import Settings
 from pipeline.sources import collect
 

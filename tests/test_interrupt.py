@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from test_bad_inputs import PUBLISH, READERS, check_sums, temp_files
 
-from pipeline.build import LOCK_NAME
+from pipeline.outdir import LOCK_NAME
 
 ARTICLES = 10
 ENV = {**os.environ, "SOURCE_DATE_EPOCH": "1585267200"}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.build import TEMP_PREFIX, OutputDir, OutputError
+from pipeline.outdir import TEMP_PREFIX, OutputDir, OutputError
 
 
 def test_writes_replace_whole_files_and_leave_no_temp(tmp_path: Path) -> None:

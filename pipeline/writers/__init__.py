@@ -3,7 +3,7 @@
 Writers are discovered through the ``pipeline.writers`` entry-point group; the built-in pdf, epub
 and docx writers are declared there exactly as a third party's would be (MkDocs does the same for
 its own plugins). A writer is pure: ``render(document, options)`` returns the edition's bytes and
-never touches the file system; :mod:`pipeline.build` owns the output directory.
+never touches the file system; :mod:`pipeline.outdir` owns the output directory.
 """
 
 from __future__ import annotations

@@ -1,0 +1,136 @@
+"""PDFs: they parse, every font is embedded, the text is extractable, headings have an outline."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from pipeline.check.document import document_beside
+from pipeline.check.report import Report
+
+
+def check_pdf(path: Path, report: Report) -> None:
+    """Parses; every font embedded; text extractable; an outline when the document has headings."""
+    try:
+        from pypdf import PdfReader
+        from pypdf.errors import PyPdfError
+    except ImportError:
+        report.problem(path, "cannot check PDFs: the pypdf package is not installed")
+        return
+    try:
+        reader = PdfReader(path, strict=True)
+        pages = list(reader.pages)
+    except (PyPdfError, OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        report.problem(path, f"not a valid PDF: {exc or type(exc).__name__}")
+        return
+    if not pages:
+        report.problem(path, "has no pages")
+        return
+
+    unembedded: dict[str, list[int]] = {}
+    text_parts: list[str] = []
+    for number, page in enumerate(pages, 1):
+        try:
+            for name in _unembedded_fonts(page.get("/Resources"), set()):
+                unembedded.setdefault(name, []).append(number)
+            text_parts.append(page.extract_text() or "")
+        except Exception as exc:  # noqa: BLE001 - a damaged page is one problem, not a crash
+            report.problem(path, f"page {number} cannot be read: {type(exc).__name__}: {exc}")
+            return
+    for name, numbers in sorted(unembedded.items()):
+        report.problem(path, f"font {name} is not embedded (page{'s' if len(numbers) > 1 else ''} "
+                             f"{_ranges(numbers)}); readers will substitute another font")
+
+    text = "".join("".join(text_parts).split())
+    if not text:
+        report.problem(path, "has no extractable text (its fonts lack ToUnicode maps, or the text is "
+                             "drawn as images)")
+
+    document = document_beside(path)
+    try:
+        outline = reader.outline
+    except Exception:  # noqa: BLE001 - a broken outline is reported as missing
+        outline = []
+    if document is None:
+        if not outline:
+            report.note(f"{path}: has no outline (no {path.with_suffix('.yaml').name} beside it to say "
+                        f"whether it should)")
+        return
+    headings = [b for b in document.blocks if getattr(b, "type", "") == "heading"]
+    if headings and not outline:
+        report.problem(path, f"has no outline (bookmarks), but its document has {len(headings)} heading(s)")
+    title = "".join(document.meta.title.split())
+    if text and title and title not in text:
+        report.problem(path, "the extracted text does not contain the title; text extraction is broken "
+                             "(check the fonts' ToUnicode maps)")
+
+
+def _ranges(numbers: list[int]) -> str:
+    out: list[str] = []
+    start = prev = numbers[0]
+    for n in [*numbers[1:], None]:
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        out.append(str(start) if start == prev else f"{start}-{prev}")
+        if n is not None:
+            start = prev = n
+    return ", ".join(out)
+
+
+def _resolve(obj):
+    return obj.get_object() if hasattr(obj, "get_object") else obj
+
+
+def _unembedded_fonts(resources, seen: set[tuple[str, int]]) -> Iterable[str]:
+    """Names of fonts used through ``resources`` (and its form XObjects) without a font file."""
+    resources = _resolve(resources)
+    if not hasattr(resources, "get"):
+        return
+    fonts = _resolve(resources.get("/Font"))
+    if hasattr(fonts, "values"):
+        for ref in fonts.values():
+            key = getattr(ref, "idnum", None)
+            if key is not None:
+                if ("font", key) in seen:
+                    continue
+                seen.add(("font", key))
+            font = _resolve(ref)
+            if not hasattr(font, "get"):
+                continue
+            name = _font_name(font)
+            if not _font_embedded(font):
+                yield name
+            if font.get("/Subtype") == "/Type3":  # glyphs are content streams with their own resources
+                yield from _unembedded_fonts(font.get("/Resources"), seen)
+    xobjects = _resolve(resources.get("/XObject"))
+    if hasattr(xobjects, "values"):
+        for ref in xobjects.values():
+            key = getattr(ref, "idnum", None)
+            if key is not None:
+                if ("xobject", key) in seen:
+                    continue
+                seen.add(("xobject", key))
+            xobject = _resolve(ref)
+            if hasattr(xobject, "get") and xobject.get("/Subtype") == "/Form":
+                yield from _unembedded_fonts(xobject.get("/Resources"), seen)
+
+
+def _font_name(font) -> str:
+    base = font.get("/BaseFont")
+    return str(base).lstrip("/") if base is not None else "(unnamed font)"
+
+
+def _font_embedded(font) -> bool:
+    subtype = font.get("/Subtype")
+    if subtype == "/Type3":
+        return True  # drawn by the PDF's own procedures
+    if subtype == "/Type0":
+        descendants = _resolve(font.get("/DescendantFonts"))
+        if not descendants:
+            return False
+        return all(_font_embedded(_resolve(d)) for d in descendants)
+    descriptor = _resolve(font.get("/FontDescriptor"))
+    if not hasattr(descriptor, "get"):
+        return False  # e.g. one of the standard 14 fonts, left to the reader
+    return any(descriptor.get(key) is not None for key in ("/FontFile", "/FontFile2", "/FontFile3"))
