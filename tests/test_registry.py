@@ -81,6 +81,26 @@ def test_a_third_party_writer_becomes_a_subcommand(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "a.txt").read_text("utf-8") == "標題\n\n正文"
 
 
+def test_check_verifies_a_third_party_writers_editions_like_the_build_lists_them(tmp_path: Path) -> None:
+    """SHA256SUMS lists every installed writer's editions, and ``publish check`` reads the same list:
+    a damaged plugin edition is reported, not passed over."""
+    plugin = make_plugin(tmp_path / "site")
+    env = {**os.environ, "PYTHONPATH": str(plugin)}
+    (tmp_path / "a.yaml").write_text("format: 1\nmeta: {title: 標題, lang: zh-Hant}\nblocks:\n"
+                                     "- {type: paragraph, text: 正文}\n", "utf-8")
+    out = tmp_path / "out"
+    cli = [sys.executable, "-m", "pipeline.cli"]
+    run = subprocess.run([*cli, "txt", str(tmp_path / "a.yaml"), "-o", str(out)], env=env,
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "a.txt" in (out / "SHA256SUMS").read_text()
+    check = subprocess.run([*cli, "check", str(out)], env=env, capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
+    (out / "a.txt").write_text("damaged", "utf-8")
+    check = subprocess.run([*cli, "check", str(out)], env=env, capture_output=True, text=True)
+    assert check.returncode == 1 and "a.txt does not match its checksum" in check.stderr, check.stderr
+
+
 def test_a_plugin_installed_after_a_run_is_found_by_the_next(tmp_path: Path) -> None:
     """The plugin list is cached between runs (start-up time); installing one must still show."""
     site = tmp_path / "site"
