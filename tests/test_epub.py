@@ -24,8 +24,8 @@ from strategies import documents
 from pipeline.model import Caption, Document, Heading, ListBlock, Meta, Paragraph, Quote
 from pipeline.settings import Settings
 from pipeline.writers import RenderOptions, Writer, WriterError
-from pipeline.writers.epub import _XML_INVALID as XML_INVALID
 from pipeline.writers.epub import FONT_BUDGET, EpubWriter, book_identifier
+from pipeline.writers.epub.book import _XML_INVALID as XML_INVALID
 
 EPOCH = 1585180800  # 2020-03-26T00:00:00Z
 CORPUS = Path(__file__).resolve().parent / "cases"  # the corpus, copied in: a clone tests on its own
