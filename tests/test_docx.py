@@ -21,8 +21,9 @@ from conftest import CASES, ROOT, require_tool
 from pipeline.model import Caption, Document, ListBlock, Meta, Paragraph
 from pipeline.settings import Settings
 from pipeline.writers import RenderOptions, WriterError
-from pipeline.writers._odttf import deobfuscate, font_guid, obfuscate
-from pipeline.writers.docx import _PPR_ORDER, _RPR_ORDER, DocxWriter, word_languages
+from pipeline.writers.docx import DocxWriter
+from pipeline.writers.docx.odttf import deobfuscate, font_guid, obfuscate
+from pipeline.writers.docx.styles import _PPR_ORDER, _RPR_ORDER, word_languages
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
