@@ -433,11 +433,11 @@ def test_damaged_glyph_store_is_not_fatal(tmp_path):
 def test_a_long_batch_keeps_a_bounded_number_of_faces_in_memory(tmp_path, monkeypatch):
     """A batch worker renders article after article, each with its own subsets: the in-process
     memos (and reportlab's font registry) must forget old ones, or memory grows with the archive."""
-    from pipeline.writers import pdf
+    from pipeline.writers.pdf import registration
 
     monkeypatch.setitem(fonts._MEMO_LIMIT, "subsets", 6)
     monkeypatch.setitem(fonts._MEMO_LIMIT, "facesets", 2)
-    monkeypatch.setattr(pdf, "_FONT_LIMIT", 6)
+    monkeypatch.setattr(registration, "_FONT_LIMIT", 6)
     fonts.clear_memo()
     settings = Settings(font_cache=str(tmp_path))
     from reportlab.pdfbase import pdfmetrics
@@ -446,13 +446,13 @@ def test_a_long_batch_keeps_a_bounded_number_of_faces_in_memory(tmp_path, monkey
     latin = faces_for(doc("Plain Latin text", "en", "Title"), settings).body  # used by every article
     for n, char in enumerate("甲乙丙丁戊己庚辛"):
         faces = faces_for(doc(SAMPLE_TC + char * (n + 1), "zh-Hant"), settings)
-        names = [pdf._register(face) for face in (latin, *faces.all_faces())]
+        names = [registration._register(face) for face in (latin, *faces.all_faces())]
         # this document's fonts stay registered, the long-lived one included
         assert all(name in pdfmetrics.getRegisteredFontNames() for name in names)
         registered.update(names)
     assert len(registered) >= 16  # eight documents, new faces each time
     assert len(fonts._SUBSET_MEMO) <= 6 and len(fonts._FACESET_MEMO) <= 2
-    assert len(pdf._FONT_CACHE) <= 6
+    assert len(registration._FONT_CACHE) <= 6
     assert len(registered & set(pdfmetrics.getRegisteredFontNames())) <= 6
 
 

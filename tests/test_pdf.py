@@ -26,13 +26,13 @@ from hypothesis import strategies as st
 from pipeline.model import Caption, Document, Heading, ListBlock, Meta, Paragraph, Quote
 from pipeline.settings import PAGE_SIZES, Settings
 from pipeline.writers import RenderOptions, Writer, WriterError
-from pipeline.writers._cjk_linebreak import (
+from pipeline.writers.pdf import PdfWriter
+from pipeline.writers.pdf.linebreak import (
     LINE_END_PROHIBITED,
     LINE_START_PROHIBITED,
     break_text,
     is_cjk,
 )
-from pipeline.writers.pdf import PdfWriter
 
 CASES = ROOT / "tests" / "cases"
 CORPUS = sorted(p.name for p in CASES.iterdir() if (p / "expected.yaml").is_file())
@@ -469,7 +469,7 @@ def test_adjacent_brackets_close_up_by_half_an_em() -> None:
 
 
 def test_the_date_is_not_repeated_when_the_byline_shows_it() -> None:
-    from pipeline.writers.pdf import _display_date
+    from pipeline.writers.pdf.furniture import _display_date
 
     def shown(date: str, byline: str) -> str | None:
         return _display_date(Meta(title="t", lang="zh-Hant", date=date, byline=byline))

@@ -1,4 +1,4 @@
-"""The PDF writer reads reportlab's character tables in bulk (pipeline.writers._rl_metrics); what
+"""The PDF writer reads reportlab's character tables in bulk (pipeline.writers.pdf.metrics); what
 reportlab then measures and embeds must be exactly what its own reading gives."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from reportlab.pdfbase import ttfonts
 
 from pipeline import fonts
-from pipeline.writers import _rl_metrics
+from pipeline.writers.pdf import metrics
 
 TEXT = "骨角直說話與復甦，鹽田「四個堅持」為抗疫提供組織保證。Hamburgefonstiv—“” 123\u00a0"
 ATTRS = ("charToGlyph", "glyphToChar", "charWidths", "hmetrics", "defaultWidth", "glyphPos")
@@ -51,7 +51,7 @@ def with_format_12(data: bytes) -> bytes:
                                   *(p.read_bytes() for p in reportlab_fonts())],
                          ids=lambda d: f"{len(d)}-bytes")
 def test_bulk_reading_equals_reportlabs_own(data):
-    _rl_metrics.install(ttfonts)
+    metrics.install(ttfonts)
     fast = ttfonts.TTFontFile(io.BytesIO(data))
     plain = ttfonts.TTFontFile.__new__(ttfonts.TTFontFile)
     ttfonts.TTFontParser.__init__(plain, io.BytesIO(data))
@@ -68,12 +68,12 @@ def _original(module):
 
 
 def test_unexpected_cmap_format_falls_back_to_reportlab(monkeypatch):
-    _rl_metrics.install(ttfonts)
+    metrics.install(ttfonts)
     data = our_faces()[2]
 
     def refuse(*args):
         raise ValueError("cmap format 99")
 
-    monkeypatch.setattr(_rl_metrics, "_cmap", refuse)
+    monkeypatch.setattr(metrics, "_cmap", refuse)
     face = ttfonts.TTFontFile(io.BytesIO(data))
     assert face.charToGlyph[ord("H")] and face.charWidths[ord("H")] > 0
