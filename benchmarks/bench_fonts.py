@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline import fonts  # noqa: E402
+from pipeline.fonts.jobs import _workers  # noqa: E402
 from pipeline.model import Document, Meta, Paragraph  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
 
@@ -45,7 +46,7 @@ def main() -> None:
     doc = Document(meta=Meta(title=text.splitlines()[0][:60], lang=args.lang),
                    blocks=tuple(Paragraph(text=line) for line in text.splitlines() if line.strip()))
     print(f"{args.article}: {len(set(text))} distinct characters, lang {args.lang}, "
-          f"jobs {fonts._workers()}")
+          f"jobs {_workers()}")
 
     import fontTools.subset  # noqa: F401  (import time is not subsetting time)
     import fontTools.varLib.instancer  # noqa: F401

@@ -18,7 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline import fonts
-from pipeline.fonts import ALWAYS, FontError, describe_missing, faces_for
+from pipeline.fonts import ALWAYS, FontError, catalogue, coverage, describe_missing, faces_for
+from pipeline.fonts import cache as font_cache
+from pipeline.fonts import faces as font_faces
+from pipeline.fonts import subset as font_subset
 from pipeline.model import Document, Heading, Meta, Paragraph
 from pipeline.settings import Settings
 
@@ -171,7 +174,7 @@ def test_subsets_made_at_different_times_are_byte_identical(tmp_path, monkeypatc
     for a, b, c in zip(first.all_faces(), second.all_faces(), third.all_faces(), strict=True):
         assert a.data == b.data == c.data and a.ps_name == b.ps_name == c.ps_name
     # no face carries the build time: head.modified is the source font's, not "now"
-    source = TTFont(str(fonts._shipped("serif-tc").path), lazy=True)
+    source = TTFont(str(catalogue._shipped("serif-tc").path), lazy=True)
     assert load(first.body)["head"].modified == source["head"].modified
 
 
@@ -224,7 +227,7 @@ def collection(tmp_path_factory: pytest.TempPathFactory) -> Path:
     members = []
     for face_id in ("serif-sc", "serif-tc"):
         options = subset.Options()
-        font = subset.load_font(str(fonts._shipped(face_id).path), options)
+        font = subset.load_font(str(catalogue._shipped(face_id).path), options)
         subsetter = subset.Subsetter(options)
         subsetter.populate(text="骨直字ab")
         subsetter.subset(font)
@@ -369,7 +372,7 @@ def test_runs_never_drop_characters(text, mixed):
         for run_face, chunk in runs:
             for ch in chunk:
                 cp = ord(ch)
-                assert (cp in run_face.codepoints or fonts._invisible(cp)
+                assert (cp in run_face.codepoints or font_faces._invisible(cp)
                         or (cp in mixed.missing and run_face is face)), (f"U+{cp:04X}", run_face.family)
 
 
@@ -377,12 +380,12 @@ def test_runs_never_drop_characters(text, mixed):
 def test_harfbuzz_subsets_draw_what_fonttools_alone_draws(face_id, weight):
     """HarfBuzz makes the subsets (fast); fontTools alone is the fallback. Both must give the same
     characters, advances and outlines, bold where pinned bold: a reader cannot tell them apart."""
-    src = fonts._shipped(face_id)
+    src = catalogue._shipped(face_id)
     wanted = {ord(c) for c in SAMPLE_TC + "Hamburgefonstiv—“”"}
-    cps = fonts._source_info(src, None).coverage.select(wanted)
+    cps = coverage._source_info(src, None).coverage.select(wanted)
     variant = [(weight, "normal", "Test", "Test-Regular")]
-    fast = TTFont(io.BytesIO(fonts._build_group(src, cps, variant)[0]))
-    slow = TTFont(io.BytesIO(fonts._build_group_fonttools(src, cps, variant)[0]))
+    fast = TTFont(io.BytesIO(font_subset._build_group(src, cps, variant)[0]))
+    slow = TTFont(io.BytesIO(font_subset._build_group_fonttools(src, cps, variant)[0]))
     for font in (fast, slow):
         assert "glyf" in font and "fvar" not in font and "CFF " not in font
         assert font["OS/2"].usWeightClass == weight
@@ -435,8 +438,8 @@ def test_a_long_batch_keeps_a_bounded_number_of_faces_in_memory(tmp_path, monkey
     memos (and reportlab's font registry) must forget old ones, or memory grows with the archive."""
     from pipeline.writers.pdf import registration
 
-    monkeypatch.setitem(fonts._MEMO_LIMIT, "subsets", 6)
-    monkeypatch.setitem(fonts._MEMO_LIMIT, "facesets", 2)
+    monkeypatch.setitem(font_cache._MEMO_LIMIT, "subsets", 6)
+    monkeypatch.setitem(font_cache._MEMO_LIMIT, "facesets", 2)
     monkeypatch.setattr(registration, "_FONT_LIMIT", 6)
     fonts.clear_memo()
     settings = Settings(font_cache=str(tmp_path))
@@ -451,7 +454,7 @@ def test_a_long_batch_keeps_a_bounded_number_of_faces_in_memory(tmp_path, monkey
         assert all(name in pdfmetrics.getRegisteredFontNames() for name in names)
         registered.update(names)
     assert len(registered) >= 16  # eight documents, new faces each time
-    assert len(fonts._SUBSET_MEMO) <= 6 and len(fonts._FACESET_MEMO) <= 2
+    assert len(font_cache._SUBSET_MEMO) <= 6 and len(font_cache._FACESET_MEMO) <= 2
     assert len(registration._FONT_CACHE) <= 6
     assert len(registered & set(pdfmetrics.getRegisteredFontNames())) <= 6
 
@@ -462,9 +465,9 @@ def test_an_interrupt_while_glyphs_are_drawn_leaves_no_glyph_in_the_store(tmp_pa
     interrupted batch of glyphs is stored."""
     import signal
 
-    from pipeline import _outlines
+    from pipeline.fonts import glyphdraw
 
-    real = _outlines._convert
+    real = glyphdraw._convert
     calls = []
 
     def convert(glyph):
@@ -473,8 +476,8 @@ def test_an_interrupt_while_glyphs_are_drawn_leaves_no_glyph_in_the_store(tmp_pa
         calls.append(1)
         return real(glyph)
 
-    monkeypatch.setattr(_outlines, "_convert", convert)
-    monkeypatch.setattr(_outlines, "_SPLIT_FROM", 10**9)  # draw here, not in a forked helper
+    monkeypatch.setattr(glyphdraw, "_convert", convert)
+    monkeypatch.setattr(glyphdraw, "_SPLIT_FROM", 10**9)  # draw here, not in a forked helper
     fonts.clear_memo()
     with pytest.raises(KeyboardInterrupt):
         faces_for(doc(SAMPLE_TC, "zh-Hant"), Settings(font_cache=str(tmp_path)))
@@ -490,7 +493,7 @@ def test_a_store_that_would_not_open_is_tried_again(tmp_path, monkeypatch):
     That worker must not draw every glyph of the batch again: it tries the store again later."""
     import sqlite3
 
-    from pipeline import _outlines
+    from pipeline.fonts import glyphstore
 
     real = sqlite3.connect
     refused = []
@@ -502,7 +505,7 @@ def test_a_store_that_would_not_open_is_tried_again(tmp_path, monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(sqlite3, "connect", busy_once)
-    monkeypatch.setattr(_outlines, "_RETRY_AFTER", 0.0)
+    monkeypatch.setattr(glyphstore, "_RETRY_AFTER", 0.0)
     fonts.STATS.clear()
     _fresh_faces(SAMPLE_TC, tmp_path)  # the store refused once, then opened: glyphs kept
     assert refused and fonts.STATS["glyphs drawn"] > 100
@@ -517,12 +520,12 @@ def test_lock_files_stay_few_however_many_subsets_are_made(tmp_path):
     locks = tmp_path / "locks"
     locks.mkdir()
     (locks / f"{'ab' * 32}.lock").write_text("")  # an earlier version's per-key lock
-    fonts._UNPRUNED.clear()
+    font_cache._UNPRUNED.clear()
     for n in range(12):
         fonts.clear_memo()
         faces_for(doc(SAMPLE_TC[: n + 2] + chr(0x4E00 + 37 * n), "zh-Hant"), Settings(font_cache=str(tmp_path)))
     names = [p.name for p in locks.iterdir()]
-    assert names and len(names) <= fonts._LOCK_STRIPES
+    assert names and len(names) <= font_cache._LOCK_STRIPES
     assert all(len(name) == len("000.lock") for name in names)
 
 
@@ -532,15 +535,15 @@ def test_a_forked_child_uses_its_own_store_connection_even_while_a_thread_holds_
     close the parent's SQLite connection, and must not wait on a lock a parent thread held."""
     import threading
 
-    from pipeline import _outlines
+    from pipeline.fonts import glyphstore
 
     path = tmp_path / "glyphs.sqlite"
-    store = _outlines.shared_store(path)
+    store = glyphstore.shared_store(path)
     store.put({"a": b"1"})
     held, release = threading.Event(), threading.Event()
 
     def hold() -> None:
-        with _outlines._STORE_LOCK:
+        with glyphstore._STORE_LOCK:
             held.set()
             release.wait(10)
 
@@ -554,7 +557,7 @@ def test_a_forked_child_uses_its_own_store_connection_even_while_a_thread_holds_
             import signal
 
             signal.alarm(20)  # a deadlock fails the test instead of hanging it
-            child = _outlines.shared_store(path)
+            child = glyphstore.shared_store(path)
             child.put({"b": b"2"})
             code = 0 if child.get(["a", "b"]) == {"a": b"1", "b": b"2"} else 2
         finally:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from reportlab.pdfbase import ttfonts
 
-from pipeline import fonts
+from pipeline.fonts import catalogue, coverage, subset
 from pipeline.writers.pdf import metrics
 
 TEXT = "骨角直說話與復甦，鹽田「四個堅持」為抗疫提供組織保證。Hamburgefonstiv—“” 123\u00a0"
@@ -24,9 +24,9 @@ def reportlab_fonts() -> list[Path]:
 def our_faces() -> list[bytes]:
     out = []
     for face_id, weight in (("serif-tc", 400), ("sans-tc", 700), ("sans-latin", 400), ("serif-sc", 400)):
-        src = fonts._shipped(face_id)
-        cps = fonts._source_info(src, None).coverage.select({ord(c) for c in TEXT + "𠮶"})
-        out.append(fonts._build_group(src, cps, [(weight, "normal", "T", "T-Regular")], (None, "k"))[0])
+        src = catalogue._shipped(face_id)
+        cps = coverage._source_info(src, None).coverage.select({ord(c) for c in TEXT + "𠮶"})
+        out.append(subset._build_group(src, cps, [(weight, "normal", "T", "T-Regular")], (None, "k"))[0])
     return out
 
 

@@ -1,4 +1,4 @@
-"""Fonts as tables of bytes (pipeline._sfnt): every face we write is the file fontTools would
+"""Fonts as tables of bytes (pipeline.fonts.sfnt): every face we write is the file fontTools would
 write for the same tables, so it opens wherever fontTools' would; renaming a face for Word
 touches its names and nothing else."""
 
@@ -13,17 +13,18 @@ from fontTools.ttLib.sfnt import calcChecksum
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import _sfnt, fonts
-from pipeline._outlines import HarfBuzzGlyphs, to_truetype, truetype_tables
-from pipeline.writers.docx import _renamed_font
+from pipeline.fonts import cache, catalogue, coverage, sfnt, subset
+from pipeline.fonts.glyphdraw import HarfBuzzGlyphs
+from pipeline.fonts.outlines import to_truetype, truetype_tables
+from pipeline.writers.docx.embedding import _renamed_font
 
 TEXT = "骨角直說話與復甦，鹽田「四個堅持」為抗疫提供組織保證。Hamburgefonstiv—“”123"
 
 
 def build(face_id: str, weight: int = 400) -> bytes:
-    src = fonts._shipped(face_id)
-    cps = fonts._source_info(src, None).coverage.select({ord(c) for c in TEXT})
-    return fonts._build_group(src, cps, [(weight, "normal", "Test", "Test-Regular")], (None, "k"))[0]
+    src = catalogue._shipped(face_id)
+    cps = coverage._source_info(src, None).coverage.select({ord(c) for c in TEXT})
+    return subset._build_group(src, cps, [(weight, "normal", "Test", "Test-Regular")], (None, "k"))[0]
 
 
 @pytest.fixture(scope="module", params=[("serif-tc", 400), ("sans-tc", 700), ("sans-latin", 400)],
@@ -61,10 +62,10 @@ def test_outlines_converted_as_tables_equal_fonttools_conversion():
     (glyf, loca, metrics, extents, maxp, post), from the same drawn glyphs."""
     import uharfbuzz as hb
 
-    src = fonts._shipped("serif-tc")
-    cps = fonts._source_info(src, None).coverage.select({ord(c) for c in TEXT})
+    src = catalogue._shipped("serif-tc")
+    cps = coverage._source_info(src, None).coverage.select({ord(c) for c in TEXT})
     face = hb.Face(hb.Blob.from_file_path(str(src.path)), src.index)
-    data, _ = fonts._hb_subset(hb, face, src, cps, {}, 400)
+    data, _ = subset._hb_subset(hb, face, src, cps, {}, 400)
     reference = TTFont(io.BytesIO(data), recalcBBoxes=False, recalcTimestamp=False)
     assert "CFF " in reference and "VORG" in reference
     order = reference.getGlyphOrder()
@@ -72,9 +73,9 @@ def test_outlines_converted_as_tables_equal_fonttools_conversion():
     to_truetype(reference, {name: glyphs[gid] for gid, name in enumerate(order)})
     out = io.BytesIO()
     reference.save(out)
-    version, tables = _sfnt.split(data)
+    version, tables = sfnt.split(data)
     truetype_tables(tables, glyphs)
-    assert _sfnt.join(_sfnt.TRUETYPE, tables) == out.getvalue()
+    assert sfnt.join(sfnt.TRUETYPE, tables) == out.getvalue()
 
 
 def _fonttools_rename(data: bytes, family: str) -> bytes:
@@ -97,8 +98,8 @@ def test_docx_renaming_changes_only_the_names(face):
     assert renamed == _fonttools_rename(face, "Noto Serif TC 1a2b3c4d")
     font = TTFont(io.BytesIO(renamed))
     assert font["name"].getDebugName(1) == "Noto Serif TC 1a2b3c4d"
-    _, before = _sfnt.split(face)
-    _, after = _sfnt.split(renamed)
+    _, before = sfnt.split(face)
+    _, after = sfnt.split(renamed)
     assert {t for t in before if before[t] != after[t]} <= {"name", "head"}
     assert before["head"][12:] == after["head"][12:]  # only the checksum adjustment moved
 
@@ -119,17 +120,17 @@ def test_name_tables_are_written_as_fonttools_writes_them(items):
     for platform, encoding, language, nid, raw in encoded:
         table.setName(raw.decode("mac_roman") if platform == 1 else raw.decode("utf-16-be"),
                       nid, platform, encoding, language)
-    ours = _sfnt.build_names(encoded)
+    ours = sfnt.build_names(encoded)
     assert ours == table.compile(None)
-    assert sorted(_sfnt.read_names(ours)) == sorted(encoded)
+    assert sorted(sfnt.read_names(ours)) == sorted(encoded)
 
 
 def test_damaged_fonts_are_refused_not_misread(face):
     with pytest.raises(ValueError):
-        _sfnt.split(face[:len(face) // 2])
+        sfnt.split(face[:len(face) // 2])
     with pytest.raises(ValueError):
-        _sfnt.split(b"\0\1\0\0")
-    assert not fonts._complete(face[:len(face) // 2]) and fonts._complete(face)
+        sfnt.split(b"\0\1\0\0")
+    assert not cache._complete(face[:len(face) // 2]) and cache._complete(face)
 
 
 def _pen_chain(glyph) -> bytes:
@@ -152,9 +153,9 @@ def test_converted_glyphs_equal_the_fonttools_pen_chain(face_id, step):
     store's records do not depend on which wrote them)."""
     import uharfbuzz as hb
 
-    from pipeline._outlines import _convert
+    from pipeline.fonts.glyphdraw import _convert
 
-    src = fonts._shipped(face_id)
+    src = catalogue._shipped(face_id)
     face = hb.Face(hb.Blob.from_file_path(str(src.path)), src.index)
     glyphs = HarfBuzzGlyphs(hb, face)
     reference = TTFont(str(src.path), fontNumber=src.index, lazy=True).getGlyphSet()

@@ -38,9 +38,6 @@ from pipeline.model import Document
 from pipeline.writers import RenderOptions, WriterError
 from pipeline.writers.docx.builder import _SPARE, _Builder
 
-# Kept importable from the package for tests/test_sfnt.py; its home is .embedding.
-from pipeline.writers.docx.embedding import _renamed_font as _renamed_font
-
 
 class DocxWriter:
     """Word (.docx) edition with styles, embedded subset fonts and reproducible bytes."""

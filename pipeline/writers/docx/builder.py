@@ -38,7 +38,7 @@ class _Builder(_BodyMixin, _StylesMixin, _PropertiesMixin, _PackageMixin, _Embed
     """One rendering: keeps the document, faces and counters together."""
 
     def __init__(self, document: Document, options: RenderOptions):
-        from pipeline.fonts import describe_missing, faces_for
+        from pipeline.fonts import FontError, describe_missing, faces_for
 
         for block in document.blocks:  # before anything walks the blocks generically
             if not isinstance(block, (Heading, Paragraph, Caption, ListBlock, Quote)):
@@ -51,7 +51,7 @@ class _Builder(_BodyMixin, _StylesMixin, _PropertiesMixin, _PackageMixin, _Embed
         self.metrics = _Metrics(body_pt=11.0, cjk=self.east_lang is not None)
         try:
             self.faces = faces_for(document, self.settings, self._charset())
-        except WriterError:
+        except (WriterError, FontError):  # the build reports an unusable font, once for every writer
             raise
         except Exception as exc:  # an unusable font must say so, not crash the build
             raise WriterError(f"docx writer: fonts: {exc}") from exc

@@ -115,7 +115,7 @@ def _renamed_font(data: bytes, family: str) -> bytes:
     match an embedded font by the names inside it. Timestamps are kept, so bytes are stable."""
     import hashlib
 
-    from pipeline import _sfnt
+    from pipeline.fonts import sfnt as _sfnt
 
     key = (hashlib.sha256(data).hexdigest(), family)
     cached = _RENAMED.get(key)
