@@ -88,32 +88,31 @@ def _unembedded_fonts(resources, seen: set[tuple[str, int]]) -> Iterable[str]:
     if not hasattr(resources, "get"):
         return
     fonts = _resolve(resources.get("/Font"))
-    if hasattr(fonts, "values"):
-        for ref in fonts.values():
-            key = getattr(ref, "idnum", None)
-            if key is not None:
-                if ("font", key) in seen:
-                    continue
-                seen.add(("font", key))
-            font = _resolve(ref)
-            if not hasattr(font, "get"):
+    for font in _unseen(fonts, "font", seen):
+        if not hasattr(font, "get"):
+            continue
+        name = _font_name(font)
+        if not _font_embedded(font):
+            yield name
+        if font.get("/Subtype") == "/Type3":  # glyphs are content streams with their own resources
+            yield from _unembedded_fonts(font.get("/Resources"), seen)
+    for xobject in _unseen(_resolve(resources.get("/XObject")), "xobject", seen):
+        if hasattr(xobject, "get") and xobject.get("/Subtype") == "/Form":
+            yield from _unembedded_fonts(xobject.get("/Resources"), seen)
+
+
+def _unseen(table, kind: str, seen: set[tuple[str, int]]) -> Iterable:
+    """The resolved objects of a resource table (``/Font``, ``/XObject``) not met before: a form
+    or font shared by many pages is walked once."""
+    if not hasattr(table, "values"):
+        return
+    for ref in table.values():
+        key = getattr(ref, "idnum", None)
+        if key is not None:
+            if (kind, key) in seen:
                 continue
-            name = _font_name(font)
-            if not _font_embedded(font):
-                yield name
-            if font.get("/Subtype") == "/Type3":  # glyphs are content streams with their own resources
-                yield from _unembedded_fonts(font.get("/Resources"), seen)
-    xobjects = _resolve(resources.get("/XObject"))
-    if hasattr(xobjects, "values"):
-        for ref in xobjects.values():
-            key = getattr(ref, "idnum", None)
-            if key is not None:
-                if ("xobject", key) in seen:
-                    continue
-                seen.add(("xobject", key))
-            xobject = _resolve(ref)
-            if hasattr(xobject, "get") and xobject.get("/Subtype") == "/Form":
-                yield from _unembedded_fonts(xobject.get("/Resources"), seen)
+            seen.add((kind, key))
+        yield _resolve(ref)
 
 
 def _font_name(font) -> str:

@@ -14,9 +14,10 @@ import json
 import os
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from pipeline.model import Block, Document, Meta
 from pipeline.settings import Settings
@@ -113,6 +114,16 @@ def missing_module(*modules: tuple[str, str]) -> str | None:
         if importlib.util.find_spec(module) is None:
             return distribution
     return None
+
+
+def needs(*modules: tuple[str, str]) -> Callable[[Any], str | None]:
+    """A writer's ``missing_dependency`` method from its (module, distribution) pairs."""
+
+    def missing_dependency(self: Any) -> str | None:  # noqa: ARG001 - a method of the writer
+        return missing_module(*modules)
+
+    missing_dependency.__doc__ = "The library this writer lacks, or None."
+    return missing_dependency
 
 
 def unknown_block(writer: str, block: Block) -> WriterError:

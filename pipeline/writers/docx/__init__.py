@@ -35,7 +35,7 @@ Module top level imports only the standard library and pipeline: python-docx/lxm
 from __future__ import annotations
 
 from pipeline.model import Document
-from pipeline.writers import RenderOptions, WriterError
+from pipeline.writers import RenderOptions, WriterError, needs
 from pipeline.writers.docx.builder import _SPARE, _Builder
 
 
@@ -46,10 +46,7 @@ class DocxWriter:
     suffix = ".docx"
     description = "Word document with named styles and embedded fonts, for editors"
 
-    def missing_dependency(self) -> str | None:
-        from pipeline.writers import missing_module
-
-        return missing_module(("docx", "python-docx"), ("lxml", "lxml"), ("fontTools", "fonttools"))
+    missing_dependency = needs(("docx", "python-docx"), ("lxml", "lxml"), ("fontTools", "fonttools"))
 
     def preload(self) -> None:
         """Import python-docx ahead of the document (a build overlaps it with normalising)."""

@@ -80,8 +80,17 @@ def _ppr(props: dict[str, Any]) -> str:
     unknown = set(props) - set(_PPR_ORDER)
     if unknown:  # a programming error, not a document problem
         raise ValueError(f"unknown pPr children {unknown}")
+    return _properties("pPr", _PPR_ORDER, props)
+
+
+def _rpr(props: dict[str, Any]) -> str:
+    return _properties("rPr", _RPR_ORDER, props)
+
+
+def _properties(tag: str, order: tuple[str, ...], props: dict[str, Any]) -> str:
+    """``<w:pPr>``/``<w:rPr>`` with its children in schema order (Word rejects any other order)."""
     out = []
-    for name in _PPR_ORDER:
+    for name in order:
         if name not in props:
             continue
         value = props[name]
@@ -93,22 +102,7 @@ def _ppr(props: dict[str, Any]) -> str:
             out.append(_el(name))
         else:
             out.append(_el(name, {"val": value}))
-    return f"<w:pPr>{''.join(out)}</w:pPr>" if out else ""
-
-
-def _rpr(props: dict[str, Any]) -> str:
-    out = []
-    for name in _RPR_ORDER:
-        if name not in props:
-            continue
-        value = props[name]
-        if isinstance(value, dict):
-            out.append(_el(name, value))
-        elif value is True:
-            out.append(_el(name))
-        else:
-            out.append(_el(name, {"val": value}))
-    return f"<w:rPr>{''.join(out)}</w:rPr>" if out else ""
+    return f"<w:{tag}>{''.join(out)}</w:{tag}>" if out else ""
 
 
 def _fonts(family: str) -> dict[str, str]:

@@ -33,7 +33,7 @@ Where things are:
 from __future__ import annotations
 
 from pipeline.model import Document
-from pipeline.writers import RenderOptions, WriterError, unknown_block
+from pipeline.writers import RenderOptions, WriterError, needs, unknown_block
 from pipeline.writers.epub.book import _Asset, _Book, book_identifier
 from pipeline.writers.epub.cover import _cached_cover
 from pipeline.writers.epub.css import _stylesheet
@@ -58,11 +58,8 @@ class EpubWriter:
     suffix = ".epub"
     description = "EPUB 3 e-book with embedded fonts (horizontal, or vertical with --writing-mode)"
 
-    def missing_dependency(self) -> str | None:
-        from pipeline.writers import missing_module
-
-        return missing_module(("ebooklib", "EbookLib"), ("lxml", "lxml"), ("PIL", "Pillow"),
-                              ("fontTools", "fonttools"))
+    missing_dependency = needs(("ebooklib", "EbookLib"), ("lxml", "lxml"), ("PIL", "Pillow"),
+                               ("fontTools", "fonttools"))
 
     def preload(self) -> None:
         """Import ebooklib and lxml ahead of the document (a build overlaps it with normalising)."""

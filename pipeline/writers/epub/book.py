@@ -37,36 +37,26 @@ _LABELS = {
 
 
 def _lang_family(lang: str) -> str:
-    """Which label/font table a BCP 47 tag uses (the same grouping as :mod:`pipeline.fonts`)."""
-    parts = [p.lower() for p in lang.replace("_", "-").split("-") if p]
-    if not parts:
-        return "en"
-    if parts[0] in ("zh", "yue", "cmn", "lzh", "nan", "hak", "wuu"):
-        if "hant" in parts or any(p in ("tw", "hk", "mo") for p in parts[1:]):
-            return "zh-Hant"
-        return "zh-Hant" if parts[0] == "yue" and "hans" not in parts else "zh-Hans"
-    if parts[0] in ("ja", "ko"):
-        return parts[0]
-    return "en"
+    """Which label/font table a BCP 47 tag uses: the grouping of :mod:`pipeline.fonts`, Latin as en."""
+    from pipeline.fonts import language_group
+
+    group = language_group(lang)
+    return "en" if group == "latin" else group
 
 
 def _corner_quotes(text: str) -> str:
     """Curly quotes to corner brackets (“”→「」, ‘’→『』); an unpaired ’ stays (an apostrophe)."""
+    opening = {"“": "「", "‘": "『"}
+    closing = {"”": ("“", "」"), "’": ("‘", "』")}
+    depth = dict.fromkeys(opening, 0)
     out: list[str] = []
-    double = single = 0
     for ch in text:
-        if ch == "“":
-            double += 1
-            out.append("「")
-        elif ch == "”" and double:
-            double -= 1
-            out.append("」")
-        elif ch == "‘":
-            single += 1
-            out.append("『")
-        elif ch == "’" and single:
-            single -= 1
-            out.append("』")
+        if ch in opening:
+            depth[ch] += 1
+            out.append(opening[ch])
+        elif ch in closing and depth[closing[ch][0]]:
+            depth[closing[ch][0]] -= 1
+            out.append(closing[ch][1])
         else:
             out.append(ch)
     return "".join(out)

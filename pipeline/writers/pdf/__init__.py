@@ -28,7 +28,7 @@ The rooms of the package (each imports its siblings, never this module):
 from __future__ import annotations
 
 from pipeline.model import Document
-from pipeline.writers import RenderOptions
+from pipeline.writers import RenderOptions, needs
 from pipeline.writers.pdf.document import _Renderer
 
 
@@ -39,10 +39,7 @@ class PdfWriter:
     suffix = ".pdf"
     description = "print edition (PDF, Chinese typeset with kinsoku and full justification)"
 
-    def missing_dependency(self) -> str | None:
-        from pipeline.writers import missing_module
-
-        return missing_module(("reportlab", "reportlab"), ("PIL", "Pillow"), ("fontTools", "fonttools"))
+    missing_dependency = needs(("reportlab", "reportlab"), ("PIL", "Pillow"), ("fontTools", "fonttools"))
 
     def preload(self) -> None:
         """Import reportlab ahead of the document (a build overlaps it with normalising)."""
