@@ -125,6 +125,8 @@ class Edited:
     seconds: float
     warnings: list[str]
     problem: str | None
+    #: the font cache's warnings, from an edition process
+    cache_warnings: list[str] = field(default_factory=list)
 
 
 def render_job(job: Job) -> Rendered:
@@ -146,6 +148,7 @@ def _render_job(job: Job, children: Any) -> Rendered:
     from pipeline.yamlio import dump_document
 
     out = Rendered(job.source.name)
+    _font_cache_warnings()  # met before this job (a caller of the fonts): not this job's to say
     try:
         document, out.notes = load_document(job)
     except SourceError as exc:
@@ -173,6 +176,7 @@ def _render_job(job: Job, children: Any) -> Rendered:
             todo.append(name)
     if children is not None and not started:
         _start_editions(todo, document, options, children)
+    cache_warnings: list[str] = []  # the font cache's, from edition processes
     for name, edited in zip(todo, _render_editions(todo, document, options, children), strict=True):
         for message in edited.warnings:
             line = f"{job.source.path}: {message}"
@@ -185,7 +189,20 @@ def _render_job(job: Job, children: Any) -> Rendered:
                 out.problems.append(f"{job.source.path}: {edited.problem}")
         elif edited.data is not None:
             out.editions[name] = (edited.data, edited.seconds)
+        cache_warnings += edited.cache_warnings
+    for message in cache_warnings + _font_cache_warnings():  # about the cache, not the article
+        if message not in out.warnings:
+            out.warnings.append(message)
     return out
+
+
+def _font_cache_warnings() -> list[str]:
+    """What the font cache met in this thread since last asked (a damaged entry rebuilt, a folder
+    it cannot use). They are about the cache, not the article, so they go without its name: the
+    same line from every worker of a batch is the same line. Fonts not loaded, nothing to say: no
+    import that a build whose editions were all up to date would pay for."""
+    fonts = sys.modules.get("pipeline.fonts")
+    return fonts.take_warnings() if fonts is not None else []
 
 
 def _edition_processes(job: Job) -> Any:
@@ -213,7 +230,9 @@ def _render_seeded(name: str, document: Document, options: RenderOptions, memo: 
     from pipeline.fonts import seed_memo
 
     seed_memo(memo)
-    return render_edition(name, document, options)
+    edited = render_edition(name, document, options)
+    edited.cache_warnings = _font_cache_warnings()
+    return edited
 
 
 def preload_writer(name: str) -> None:

@@ -279,6 +279,25 @@ def test_damaged_cache_entry_is_rebuilt(tmp_path):
     assert faces_for(document, settings).body.data == good
 
 
+def test_bit_rot_in_a_cached_subset_is_never_served(tmp_path):
+    """A header check passes a font whose glyphs are garbage: every entry is checksummed, so a
+    flipped byte anywhere is a miss, the face is made again and the entry replaced."""
+    document = doc("位元腐壞", "zh-Hant")
+    settings = Settings(font_cache=str(tmp_path))
+    fonts.clear_memo()
+    good = [f.data for f in faces_for(document, settings).all_faces()]
+    for entry in (tmp_path / "subsets").glob("*.ttf"):
+        data = bytearray(entry.read_bytes())
+        data[2048:2098] = bytes(b ^ 0xFF for b in data[2048:2098])
+        entry.write_bytes(bytes(data))
+    fonts.clear_memo()
+    assert [f.data for f in faces_for(document, settings).all_faces()] == good
+    made = fonts.STATS["subset"]
+    fonts.clear_memo()
+    assert [f.data for f in faces_for(document, settings).all_faces()] == good
+    assert fonts.STATS["subset"] == made  # replaced on disk: nothing made the second time
+
+
 def test_cache_is_pruned_to_its_size_limit(tmp_path, monkeypatch):
     subsets = tmp_path / "subsets"
     subsets.mkdir()

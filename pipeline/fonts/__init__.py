@@ -28,7 +28,8 @@ The package's rooms, from the writers' side down:
   :func:`subset_face`.
 * :mod:`~pipeline.fonts.coverage`: what a source font covers (its cmap), remembered.
 * :mod:`~pipeline.fonts.cache`: cache keys, the in-process memos, the disk cache (its layout,
-  pruning and locks), :func:`derived` and :func:`cached_artifact`.
+  checksums, pruning and locks), :func:`derived` and :func:`cached_artifact`, and
+  :func:`take_warnings` (a damaged entry rebuilt, a cache folder that cannot be used).
 * :mod:`~pipeline.fonts.outlines`, :mod:`~pipeline.fonts.glyphdraw`,
   :mod:`~pipeline.fonts.glyphstore`: CFF outlines to TrueType glyf, glyph by glyph, remembered
   across builds.
@@ -45,6 +46,7 @@ from pipeline.fonts.cache import (
     derived,
     memo_snapshot,
     seed_memo,
+    take_warnings,
 )
 from pipeline.fonts.catalogue import ROLE_WEIGHTS, language_group, licence_notice, licence_summary
 from pipeline.fonts.choose import (
@@ -80,4 +82,5 @@ __all__ = [
     "required_codepoints",
     "seed_memo",
     "subset_face",
+    "take_warnings",
 ]

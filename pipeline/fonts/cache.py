@@ -9,8 +9,12 @@ recently used pruned past $PUBLISH_FONT_CACHE_MAX_MB (default 512), ``glyphs-<st
 or the font tools change), ``locks/`` (one process makes a subset, others wait).
 
 Entries are keyed by what went into them and carry no timestamp, so identical input gives
-identical bytes. This module is the only home of the fonts' mutable process state (the memos and
-their lock, :data:`STATS`, :data:`_UNPRUNED`): the other modules use these very objects.
+identical bytes. Every entry file (and every glyph store row) carries a checksum of its bytes and
+its name, verified on every read (:func:`_read_entry`): a damaged entry is a miss, made again,
+replaced and reported once through :func:`take_warnings`, never used. A cache folder that cannot
+be used is reported once too; builds go on without it. This module is the only home of the fonts'
+mutable process state (the memos and their lock, :data:`STATS`, :data:`_UNPRUNED`, the warnings):
+the other modules use these very objects.
 """
 
 from __future__ import annotations
@@ -28,7 +32,6 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-import pipeline.fonts.sfnt as _sfnt
 from pipeline import __version__
 from pipeline.fonts.faces import Face, FaceSet
 from pipeline.settings import Settings, font_cache_dir
@@ -37,6 +40,11 @@ from pipeline.settings import Settings, font_cache_dir
 FONTS_VERSION = "7"
 #: Part of every cache key: the fonts code, and the tool release it shipped in.
 _CACHE_VERSION = f"{FONTS_VERSION}/{__version__}"
+#: How entries are stored (a checksum header since "2"): part of every entry's key but not of the
+#: faces' names, so entries of another layout are never read (they are pruned in time) and the
+#: editions' bytes do not change with it.
+_ENTRY_FORMAT = "2"
+_KEY_VERSION = f"{_CACHE_VERSION}/{_ENTRY_FORMAT}"
 
 
 #: Counts of expensive work done in this process (``subset``, ``hash``); tests read it.
@@ -83,23 +91,110 @@ def clear_memo() -> None:
         _FACESET_MEMO.clear()
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write via a temp file in the same folder + os.replace: readers never see half a file and
-    two processes filling the cache at once both succeed (last writer wins, same bytes)."""
+#: Messages already given in this process (each damaged entry, each unusable folder: once).
+_WARNED: set[str] = set()
+#: Messages not yet taken by the build running in this thread (:func:`take_warnings`).
+_PENDING = threading.local()
+
+
+def _warn(message: str) -> None:
+    """Tell the user ``message`` once per process, through the build that met it."""
+    with _LOCK:
+        if message in _WARNED:
+            return
+        _WARNED.add(message)
+    _PENDING.__dict__.setdefault("messages", []).append(message)
+
+
+def take_warnings() -> list[str]:
+    """What the font cache had to say since the last call in this thread (a damaged entry made
+    again, a folder it could not use), for the build to print as warnings."""
+    return _PENDING.__dict__.pop("messages", [])
+
+
+def _forget_pending() -> None:
+    """In a forked child: its parent reports what was pending at the fork, the child must not."""
+    _PENDING.__dict__.pop("messages", None)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pending)
+
+
+def _unusable(cache: Path, exc: OSError) -> None:
+    """Say once that ``cache`` cannot be read or written: builds work without it, only slower."""
+    reason = "not a folder" if cache.exists() and not cache.is_dir() else exc.strerror or str(exc)
+    _warn(f"font cache: {cache} cannot be used ({reason}); fonts are made without caching them")
+
+
+#: Every entry file starts with this, then the checksum of its name and bytes.
+_MAGIC = b"publish\x02"
+_SUM_SIZE = 16
+
+
+def _checksum(name: str, data: bytes | memoryview) -> bytes:
+    """Of ``name`` and ``data``: an entry copied to another name is as wrong as a flipped bit.
+    SHA-256 runs at more than 1 GB/s (CPU instructions), a warm build reads a few megabytes."""
+    h = hashlib.sha256(name.encode("utf-8") + b"\0")
+    h.update(data)
+    return h.digest()[:_SUM_SIZE]
+
+
+def _read_entry(cache: Path, name: str) -> bytes | None:
+    """The bytes stored as ``name`` (``subsets/<key>.ttf``...) in ``cache``, verified; None when
+    there are none or they are damaged (then removed and reported: the caller makes them again)."""
+    path = cache / name
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:  # the folder is a file, unreadable...
+        _unusable(cache, exc)
+        return None
+    head = len(_MAGIC) + _SUM_SIZE
+    view = memoryview(raw)[head:]
+    if raw[:len(_MAGIC)] != _MAGIC or raw[len(_MAGIC):head] != _checksum(name, view):
+        _warn(f"font cache: {path} was damaged; rebuilt")
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(path)  # recently used: pruned last
+    return bytes(view)
+
+
+def _write_entry(cache: Path, name: str, data: bytes) -> int:
+    """Store ``data`` as ``name`` in ``cache`` with its checksum, via a temp file in the same
+    folder + os.replace: readers never see half a file and two processes filling the cache at
+    once both succeed (last writer wins, same bytes). Returns the bytes written (0: not written,
+    an unusable cache only costs time, and is reported once)."""
+    path = cache / name
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as fh:
+            fh.write(_MAGIC + _checksum(name, data))
             fh.write(data)
         os.replace(tmp, path)
         tmp = None
-    except OSError:
-        pass  # an unwritable cache only costs time
+    except OSError as exc:
+        _unusable(cache, exc)
+        return 0
     finally:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+    return len(data)
+
+
+def _cache_dir(settings: Settings) -> Path | None:
+    """The cache folder for ``settings``, or None (reported) when there is no usable one."""
+    try:
+        return font_cache_dir(settings)
+    except Exception as exc:  # noqa: BLE001 - no platformdirs or no home directory
+        _warn(f"font cache: no folder for it ({exc}); fonts are made without caching them")
+        return None
 
 
 @functools.lru_cache(maxsize=1)
@@ -144,15 +239,7 @@ def _cached(key: str, cache: Path | None) -> bytes | None:
     with _LOCK:
         data = _SUBSET_MEMO.get(key)
     if data is None and cache is not None:
-        entry = cache / "subsets" / f"{key}.ttf"
-        try:
-            data = entry.read_bytes()
-        except OSError:
-            return None
-        if not _complete(data):
-            return None  # damaged entry: make it again and overwrite
-        with contextlib.suppress(OSError):
-            os.utime(entry)  # recently used: pruned last
+        data = _read_entry(cache, f"subsets/{key}.ttf")
     return data
 
 
@@ -164,20 +251,17 @@ def derived(kind: str, face: Face, parameter: str, make: Callable[[], bytes],
     Writers call this instead of redoing fontTools work on every build (it is most of a warm
     build's time otherwise)."""
     h = hashlib.sha256()
-    for part in (_CACHE_VERSION, _tools_stamp(), kind, face.sha256, parameter):
+    for part in (_KEY_VERSION, _tools_stamp(), kind, face.sha256, parameter):
         h.update(part.encode("utf-8") + b"\0")
     key = f"derived-{h.hexdigest()[:40]}"
-    try:
-        cache: Path | None = font_cache_dir(settings or Settings())
-    except Exception:  # noqa: BLE001 - no usable cache folder: work without one
-        cache = None
+    cache = _cache_dir(settings or Settings())
     data = _cached(key, cache)
     if data is None:
         data = make()
         with _LOCK:
             _remember(_SUBSET_MEMO, key, data, _MEMO_LIMIT["subsets"])
         if cache is not None:
-            _atomic_write(cache / "subsets" / f"{key}.ttf", data)
+            _write_entry(cache, f"subsets/{key}.ttf", data)
     return data
 
 
@@ -186,25 +270,20 @@ def cached_artifact(kind: str, parts: Iterable[str], make: Callable[[], bytes],
     """Bytes a writer makes from fonts and metadata only (the EPUB's cover image), cached on disk
     beside the subsets under a key of ``kind``, ``parts`` and this release; pruned with them."""
     h = hashlib.sha256()
-    for part in (_CACHE_VERSION, kind, *parts):
+    for part in (_KEY_VERSION, kind, *parts):
         h.update(part.encode("utf-8") + b"\0")
     key = f"{kind}-{h.hexdigest()[:40]}"
     with _LOCK:
         data = _SUBSET_MEMO.get(key)
     if data is not None:
         return data
-    try:
-        cache: Path | None = font_cache_dir(settings or Settings())
-    except Exception:  # noqa: BLE001 - no usable cache folder: work without one
-        cache = None
-    entry = cache / "artifacts" / f"{key}.bin" if cache is not None else None
-    if entry is not None:
-        with contextlib.suppress(OSError):
-            data = entry.read_bytes() or None
+    cache = _cache_dir(settings or Settings())
+    if cache is not None:
+        data = _read_entry(cache, f"artifacts/{key}.bin")
     if data is None:
         data = make()
-        if entry is not None:
-            _atomic_write(entry, data)
+        if cache is not None:
+            _write_entry(cache, f"artifacts/{key}.bin", data)
     with _LOCK:
         _remember(_SUBSET_MEMO, key, data, _MEMO_LIMIT["subsets"])
     return data
@@ -297,18 +376,10 @@ def _cache_locks(keys: list[str], cache: Path | None) -> contextlib.ExitStack:
     return stack
 
 
-def _complete(data: bytes) -> bool:
-    """Cheap check that a cached font is whole: a TrueType header whose tables all lie inside."""
-    try:
-        return _sfnt.split(data)[0] == _sfnt.TRUETYPE
-    except ValueError:
-        return False
-
-
 def _glyph_store(cache: Path | None) -> str | None:
     """Where converted CFF glyphs are kept: one SQLite file per release of the fonts code and
     installed font tools (other ones are removed when the cache is pruned)."""
     if cache is None:
         return None
-    stamp = hashlib.sha256(f"{_CACHE_VERSION}/{_tools_stamp()}".encode()).hexdigest()[:16]
+    stamp = hashlib.sha256(f"{_KEY_VERSION}/{_tools_stamp()}".encode()).hexdigest()[:16]
     return str(cache / f"glyphs-{stamp}.sqlite")

@@ -11,13 +11,13 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from pipeline.fonts.cache import _FACESET_MEMO, _LOCK, _MEMO_LIMIT, _remember
+from pipeline.fonts.cache import _FACESET_MEMO, _LOCK, _MEMO_LIMIT, _cache_dir, _remember
 from pipeline.fonts.catalogue import _CHOICES, ROLE_WEIGHTS, _configured, _shipped, _Source, language_group
 from pipeline.fonts.coverage import _source_info
 from pipeline.fonts.faces import Face, FaceSet, FontError, _invisible
 from pipeline.fonts.jobs import _Job, _plan, _realise
 from pipeline.model import META_TEXT_FIELDS, Document
-from pipeline.settings import Settings, font_cache_dir
+from pipeline.settings import Settings
 
 #: Labels the writers print that documents rarely hold (page and date words, EPUB landmarks and
 #: colophon in every language the writers localise to).
@@ -75,10 +75,7 @@ def faces_for(document: Document, settings: Settings | None = None,
     settings = settings or Settings()
     own = frozenset(document_chars(document))
     extra = frozenset(_printable(ord(c) for c in charset or "")) - own - ALWAYS
-    try:
-        cache: Path | None = font_cache_dir(settings)
-    except Exception:  # no platformdirs or no home directory: work without a disk cache
-        cache = None
+    cache = _cache_dir(settings)
     group = language_group(document.meta.lang)
     memo_key = (group, document.meta.lang, own, extra, tuple(sorted(settings.fonts.items())),
                 settings.origin, str(cache))

@@ -2,8 +2,9 @@
 
 A font file's coverage, family, tables and weight are read with struct (no fontTools import, a
 few milliseconds even for a 12 MB CJK font) and remembered by path + size + mtime, in this process
-and in the cache (``sources/<stamp>.json``), so warm builds never open the font file. Its SHA-256,
-part of every subset's cache key, is computed only when a subset has to be made.
+and in the cache (``sources/<stamp>.json``, checksummed like every entry: a damaged one would name
+the wrong characters or family), so warm builds never open the font file. Its SHA-256, part of
+every subset's cache key, is computed only when a subset has to be made.
 """
 
 from __future__ import annotations
@@ -16,7 +17,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.fonts.cache import _LOCK, _SOURCE_MEMO, FONTS_VERSION, STATS, _atomic_write
+from pipeline.fonts.cache import (
+    _ENTRY_FORMAT,
+    _LOCK,
+    _SOURCE_MEMO,
+    FONTS_VERSION,
+    STATS,
+    _read_entry,
+    _write_entry,
+)
 from pipeline.fonts.catalogue import _Source
 from pipeline.fonts.faces import FontError
 
@@ -158,12 +167,12 @@ class _SourceInfo:
     family: str
     tags: frozenset[str]
     weight: int  # OS/2 usWeightClass
-    entry: Path | None
+    entry: tuple[Path, str] | None  # (cache, name of the entry in it)
     sha256: str | None = None
 
     def save(self) -> None:
         if self.entry is not None:
-            _atomic_write(self.entry, json.dumps({
+            _write_entry(*self.entry, json.dumps({
                 "cmap": self.coverage.ranges(), "family": self.family, "tags": sorted(self.tags),
                 "weight": self.weight, "sha256": self.sha256}).encode())
 
@@ -179,15 +188,16 @@ def _source_info(src: _Source, cache: Path | None) -> _SourceInfo:
     with _LOCK:
         if memo_key in _SOURCE_MEMO:
             return _SOURCE_MEMO[memo_key]
-    stamp = hashlib.sha256(json.dumps([*memo_key, FONTS_VERSION]).encode()).hexdigest()
-    entry = cache / "sources" / f"{stamp}.json" if cache else None
+    stamp = hashlib.sha256(json.dumps([*memo_key, FONTS_VERSION, _ENTRY_FORMAT]).encode()).hexdigest()
+    entry = (cache, f"sources/{stamp}.json") if cache else None
     info = None
-    if entry is not None:
+    data = _read_entry(*entry) if entry is not None else None
+    if data is not None:
         try:
-            raw = json.loads(entry.read_bytes())
+            raw = json.loads(data)
             info = _SourceInfo(_Coverage(raw["cmap"]), raw["family"], frozenset(raw["tags"]),
                                int(raw["weight"]), entry, raw.get("sha256"))
-        except (OSError, ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError):
             info = None
     if info is None:
         STATS["scan"] += 1

@@ -5,7 +5,8 @@ millisecond of pure Python, so an article's thousand characters cost half a seco
 article has a new character set. The converted glyphs are therefore kept in a small SQLite store
 beside the font cache, keyed by the source font, the glyph's id in it and the tools that converted
 it: each glyph of a font is converted once per machine, and a new article's body face is
-assembled from the store in milliseconds.
+assembled from the store in milliseconds. Each row carries a checksum of its key and bytes,
+verified on every read: a damaged row is deleted, reported once, and its glyph drawn again.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pipeline.fonts.cache import _checksum, _warn
+
 #: SQLite parameters per statement stay under the oldest builds' limit (999).
 _CHUNK = 900
 
@@ -27,7 +30,7 @@ _RETRY_AFTER = 2.0
 class GlyphStore:
     """Converted glyphs by key, in ``path`` (SQLite, shared by concurrent builds). Best effort:
     a store that cannot be opened, read or written behaves as an empty one; a damaged one is
-    removed (with its journal), so the next build starts a new one.
+    removed (with its journal, and reported), so the next build starts a new one.
 
     Use :func:`shared_store`: opening and closing SQLite for every new face made and removed its
     write-ahead log each time (a checkpoint, two files created and deleted per article). The
@@ -63,8 +66,8 @@ class GlyphStore:
                                  check_same_thread=False)
             if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 db.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
-            db.execute("CREATE TABLE IF NOT EXISTS glyphs (key TEXT PRIMARY KEY, data BLOB NOT NULL)"
-                       " WITHOUT ROWID")
+            db.execute("CREATE TABLE IF NOT EXISTS glyphs (key TEXT PRIMARY KEY, data BLOB NOT NULL,"
+                       " sum BLOB NOT NULL) WITHOUT ROWID")
             self._db = db
         except (sqlite3.Error, OSError) as exc:
             if db is not None:
@@ -78,6 +81,7 @@ class GlyphStore:
         """A damaged store is closed and removed; a busy, read-only or unreachable one is left
         alone."""
         if "malformed" in str(exc) or "not a database" in str(exc):
+            _warn(f"font cache: {self._path} was damaged; removed (its glyphs are drawn again)")
             self.close()
             for suffix in ("", "-wal", "-shm"):
                 with contextlib.suppress(OSError):
@@ -85,9 +89,11 @@ class GlyphStore:
             _SHARED.pop(str(self._path), None)  # the next build starts a new one
 
     def get(self, keys: list[str]) -> dict[str, bytes]:
+        """The stored glyphs of ``keys`` whose checksum holds; damaged rows are deleted."""
         import sqlite3
 
         found: dict[str, bytes] = {}
+        damaged: list[str] = []
         with _STORE_LOCK:
             db = self._conn()
             if db is None:
@@ -96,11 +102,19 @@ class GlyphStore:
                 for i in range(0, len(keys), _CHUNK):
                     chunk = keys[i:i + _CHUNK]
                     marks = ",".join("?" * len(chunk))
-                    found.update(db.execute(
-                        f"SELECT key, data FROM glyphs WHERE key IN ({marks})", chunk))  # noqa: S608
+                    for key, data, total in db.execute(
+                            f"SELECT key, data, sum FROM glyphs WHERE key IN ({marks})", chunk):  # noqa: S608
+                        if isinstance(data, bytes) and _checksum(key, data) == total:
+                            found[key] = data
+                        else:
+                            damaged.append(key)
+                if damaged:
+                    db.executemany("DELETE FROM glyphs WHERE key = ?", [(k,) for k in damaged])
             except sqlite3.Error as exc:
                 self._fail(exc)
                 return {}
+        if damaged:
+            _warn(f"font cache: {self._path} had damaged glyphs; drawn again")
         return found
 
     def put(self, items: dict[str, bytes]) -> None:
@@ -112,7 +126,8 @@ class GlyphStore:
                 return
             try:
                 db.execute("BEGIN IMMEDIATE")
-                db.executemany("INSERT OR IGNORE INTO glyphs VALUES (?, ?)", items.items())
+                db.executemany("INSERT OR IGNORE INTO glyphs VALUES (?, ?, ?)",
+                               [(key, data, _checksum(key, data)) for key, data in items.items()])
                 db.execute("COMMIT")
             except sqlite3.Error as exc:
                 with contextlib.suppress(sqlite3.Error):

@@ -24,17 +24,18 @@ from typing import Any
 
 from pipeline.fonts.cache import (
     _CACHE_VERSION,
+    _ENTRY_FORMAT,
     _LOCK,
     _MEMO_LIMIT,
     _SUBSET_MEMO,
     STATS,
-    _atomic_write,
     _cache_locks,
     _cached,
     _glyph_store,
     _maybe_prune,
     _remember,
     _tools_stamp,
+    _write_entry,
 )
 from pipeline.fonts.catalogue import _Source
 from pipeline.fonts.coverage import _ranges_of, _source_info, _source_sha
@@ -68,9 +69,10 @@ def _plan(src: _Source, weight: int, style: str, wanted: Iterable[int], cache: P
            "post": 3}
     what = {"v": _CACHE_VERSION, "src": _source_sha(src, info), "ops": ops, "cps": _ranges_of(cps)}
     name_key = hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
-    # the cache key also names the installed font tools, which may make other bytes; the font's
-    # own name must not (it is in the output, and a reinstall must not change the output)
-    key = hashlib.sha256(f"{name_key}/{_tools_stamp()}".encode()).hexdigest()
+    # the cache key also names the installed font tools, which may make other bytes, and how
+    # entries are stored; the font's own name must not (it is in the output, and a reinstall
+    # must not change the output)
+    key = hashlib.sha256(f"{name_key}/{_tools_stamp()}/{_ENTRY_FORMAT}".encode()).hexdigest()
     ps_name = f"{_ps_safe(info.family)[:40]}-{_ps_safe(_subfamily(weight, style))}-{name_key[:8]}"
     return _Job(src, cps, weight, style, info.family, key, ps_name, what["src"])
 
@@ -102,8 +104,7 @@ def _realise(jobs: list[_Job], cache: Path | None) -> dict[str, bytes]:
                 for job, data in zip(group, datas, strict=True):
                     out[job.key] = data
                     if cache is not None:
-                        _atomic_write(cache / "subsets" / f"{job.key}.ttf", data)
-                        written += len(data)
+                        written += _write_entry(cache, f"subsets/{job.key}.ttf", data)
             if cache is not None and groups:
                 _maybe_prune(cache, written)
     with _LOCK:
