@@ -1,11 +1,13 @@
 """The ``publish`` command: click wiring only; each command hands off to a module.
 
 Writer subcommands are generated from the ``pipeline.writers`` entry points without importing the
-writers, so ``publish --help`` stays fast. Exit status: 0 all built, 1 a build failed, 2 usage.
+writers, so ``publish --help`` stays fast. Exit status: 0 all built, 1 a build failed, 2 usage,
+130 interrupted, 141 standard output closed by its reader (see :meth:`PublishGroup.main`).
 """
 
 from __future__ import annotations
 
+import errno
 import sys
 import traceback
 from pathlib import Path
@@ -17,6 +19,9 @@ from pipeline.writers import entry_point_names
 
 DEFAULT_SOURCE = Path("source")
 DEFAULT_OUT = Path("outputs")
+#: exit statuses besides click's 0, 1 and 2 (README's table)
+INTERRUPTED = 130
+READER_GONE = 141  # what a shell reports for a tool killed by SIGPIPE: `yes | head -1`
 
 
 class Failed(click.ClickException):
@@ -29,29 +34,28 @@ class Failed(click.ClickException):
         self.problems = problems
 
     def show(self, file=None) -> None:
-        for line in self.problems:
-            click.echo(f"error: {line}", err=True)
+        from pipeline.commands import OutputLost, emit
+
+        try:
+            for line in self.problems:
+                emit(f"error: {line}", err=True)
+        except OutputLost:
+            pass  # nowhere left to say it; the exit status still does
 
 
 def _settings(ctx: click.Context, **flags):
     """Settings from pyproject.toml's [tool.publish], overridden by the flags given."""
-    from pipeline.settings import FONT_ROLES, SettingsError, load
+    from pipeline.settings import SettingsError, font_flag, load
 
     fonts = {}
     for item in flags.pop("font", ()) or ():
-        role, sep, path = item.partition("=")
-        if not sep or not path:
-            raise click.BadParameter(f"{item!r} is not ROLE=FILE", param_hint="--font")
-        if role not in FONT_ROLES:
-            raise click.BadParameter(f"unknown font role {role!r} (roles: {', '.join(FONT_ROLES)})",
-                                     param_hint="--font")
-        if not Path(path.split("#", 1)[0]).expanduser().is_file():
-            raise click.BadParameter(f"font file {path!r} does not exist", param_hint="--font")
-        fonts[role] = str(Path(path.split("#", 1)[0]).expanduser().resolve()) + (
-            "#" + path.split("#", 1)[1] if "#" in path else "")
+        try:
+            role, spec = font_flag(item)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--font") from None
+        fonts[role] = spec
     try:
-        settings = load()
-        return settings.replace(fonts=fonts or None, **flags)
+        return load().with_flags(fonts, **flags)
     except SettingsError as exc:
         raise Failed(exc.problems) from None
 
@@ -147,20 +151,85 @@ class PublishGroup(click.Group):
             command = _writer_command(name)
         return command
 
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """click's standalone mode with README's exit statuses: an interrupt (Ctrl-C, SIGTERM; also
+        while click parses) is 130, a reader that went away (``publish writers | head -0``) ends
+        quietly with 141, and an output that cannot be written (``> /dev/full``) is one error line."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            try:
+                status = super().main(args, prog_name, complete_var, False, **extra)
+                if sys.stdout is not None:  # None: started with standard output closed
+                    sys.stdout.flush()  # a late write error shows here, not as the interpreter exits
+            except click.ClickException as exc:
+                exc.show()
+                status = exc.exit_code
+        except (KeyboardInterrupt, click.Abort):
+            status = _interrupted()
+        except Exception as exc:  # noqa: BLE001 - only output errors get here; anything else is re-raised
+            status = _output_lost(exc)
+        sys.exit(status if isinstance(status, int) else 0)
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        """Parsing prints ``--help`` and ``--version``: a closed output there is no internal error."""
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except OSError as exc:
+            from pipeline.commands import OutputLost
+
+            raise OutputLost.wrap(exc, "standard output") from None
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
         except KeyboardInterrupt:
-            click.echo("publish: interrupted; earlier editions are intact", err=True)
-            sys.exit(130)
+            sys.exit(_interrupted())
         except Exception as exc:  # noqa: BLE001 - never a traceback without -v
-            if ctx.obj and ctx.obj.get("verbose"):
-                traceback.print_exc()
-            click.echo(f"error: internal error: {type(exc).__name__}: {exc} (run with -v for details)",
-                       err=True)
-            sys.exit(1)
+            from pipeline.commands import OutputLost
+
+            if isinstance(exc, OutputLost):
+                raise
+            if isinstance(exc, OSError) and exc.errno == errno.EPIPE:  # a print not made by emit()
+                raise OutputLost.wrap(exc, "standard output") from None
+            _internal_error(ctx, exc)
+
+
+def _internal_error(ctx: click.Context, exc: Exception) -> None:
+    if ctx.obj and ctx.obj.get("verbose"):
+        traceback.print_exc()
+    click.echo(f"error: internal error: {type(exc).__name__}: {exc} (run with -v for details)", err=True)
+    sys.exit(1)
+
+
+def _interrupted() -> int:
+    from pipeline.commands import OutputLost, emit
+
+    try:
+        emit("publish: interrupted; earlier editions are intact", err=True)
+    except OutputLost:
+        pass
+    return INTERRUPTED
+
+
+def _output_lost(exc: Exception) -> int:
+    """141 when the reader went away (nothing to say, and no one to say it to); else one line.
+    An OSError here came from click's own printing (help, version, usage)."""
+    from pipeline.commands import OutputLost, emit
+
+    if isinstance(exc, OSError):
+        exc = OutputLost.wrap(exc, "standard output")
+    elif not isinstance(exc, OutputLost):
+        raise exc
+    if exc.reader_gone:
+        return READER_GONE
+    try:
+        emit(f"error: {exc}", err=True)
+    except OutputLost:
+        pass
+    return 1
 
 
 @click.group(cls=PublishGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -219,9 +288,18 @@ def _build(ctx: click.Context, writers: list[str], sources, out, force, jobs, ex
         raise click.UsageError("--executor dask needs --scheduler ADDRESS (e.g. tcp://scheduler:8786)")
     if scheduler and executor != "dask":
         raise click.UsageError("--scheduler is only used with --executor dask")
+    from pipeline.sources import source_folder_of
+
+    sources = list(sources) or [DEFAULT_SOURCE]
+    clash = source_folder_of(out, sources)
+    if clash is not None:
+        raise click.BadParameter(
+            f"output folder '{out}' is also the source folder '{clash}': the YAML copies written there "
+            "would become the next build's sources (NAME.yaml wins over NAME.txt), so later edits to "
+            "the texts would be ignored; choose another folder (e.g. -o outputs)", param_hint="-o/--out")
     settings = _settings(ctx, **flags)
     problems = commands.build(
-        list(sources) or [DEFAULT_SOURCE], writers, out, settings, force=force, jobs=jobs,
+        sources, writers, out, settings, force=force, jobs=jobs,
         executor=executor, scheduler=scheduler, lang=lang, meta=_meta(meta, lang),
         quiet=ctx.obj["quiet"], verbose=ctx.obj["verbose"],
     )
@@ -254,16 +332,17 @@ def _writer_command(name: str) -> click.Command:
 def check(ctx, files: tuple[Path, ...]) -> None:
     """Validate built editions (default: everything in ./outputs) and SHA256SUMS."""
     from pipeline.check import check_paths
+    from pipeline.commands import emit
 
     paths = list(files) or [DEFAULT_OUT]
     problems, notes = check_paths(paths)
     for note in notes:
         if not ctx.obj["quiet"]:
-            click.echo(note, err=True)
+            emit(note, err=True)
     if problems:
         raise Failed(problems)
     if not ctx.obj["quiet"]:
-        click.echo(f"checked {', '.join(map(str, paths))}: no problems found", err=True)
+        emit(f"checked {', '.join(map(str, paths))}: no problems found", err=True)
 
 
 @main.command()

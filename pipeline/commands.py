@@ -1,18 +1,82 @@
-"""What each CLI command does, apart from argument parsing: returns problems, prints results."""
+"""What each CLI command does, apart from argument parsing: returns problems, prints results.
+
+Everything printed goes through :func:`emit`, so a reader that goes away (``| head``) or a full disk
+(``> /dev/full``) is :class:`OutputLost`, never an internal error. For a build, what it prints is
+progress, not the product: :class:`Console` carries on without it and the build finishes.
+"""
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 from pathlib import Path
+from typing import TextIO
 
 import click
 
 from pipeline.settings import Settings
 
 
+class OutputLost(Exception):
+    """Standard output or error could not be written: its reader went away, or its disk is full."""
+
+    def __init__(self, stream: str, error: OSError):
+        super().__init__(f"{stream}: cannot write: {error.strerror or error}")
+        self.stream = stream
+        self.error = error
+
+    @property
+    def reader_gone(self) -> bool:
+        """The other end of a pipe was closed (``| head -1``): most tools then end quietly."""
+        return self.error.errno == errno.EPIPE
+
+    @classmethod
+    def wrap(cls, error: OSError, stream: str) -> OutputLost:
+        """``error`` from writing ``stream``; the stream now leads to /dev/null, so what is still
+        buffered or printed later (and the interpreter's last flush) fails no more."""
+        target: TextIO = sys.stderr if stream == "standard error" else sys.stdout
+        try:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, target.fileno())
+            os.close(null)
+        except (OSError, ValueError, AttributeError):  # no file descriptor (captured, or None)
+            pass
+        return cls(stream, error)
+
+
+def emit(message: str, *, err: bool = False, nl: bool = True) -> None:
+    """Print and flush now, so a closed or full output is :class:`OutputLost` here, not an
+    exception at the next write or at exit."""
+    try:
+        click.echo(message, err=err, nl=nl, color=True)  # color: as given, never stripped
+    except OSError as exc:
+        raise OutputLost.wrap(exc, "standard error" if err else "standard output") from None
+
+
+class Console:
+    """A build's printing: losing an output stops the printing, not the build. A reader that went
+    away is no problem; a write that failed (a full disk) is, once the build is done."""
+
+    def __init__(self) -> None:
+        self.lost: dict[str, OutputLost] = {}
+
+    def say(self, message: str, *, err: bool = False) -> None:
+        stream = "standard error" if err else "standard output"
+        if stream in self.lost:
+            return
+        try:
+            emit(message, err=err)
+        except OutputLost as exc:
+            self.lost[stream] = exc
+
+    def problems(self) -> list[str]:
+        return [str(exc) for exc in self.lost.values() if not exc.reader_gone]
+
+
 def _say(message: str, quiet: bool) -> None:
     if not quiet:
-        click.echo(message, err=True)
+        emit(message, err=True)
 
 
 def _size(n: int) -> str:
@@ -43,7 +107,7 @@ def normalize(source: Path, output: Path | None, settings: Settings, *, lang: st
     document = apply_meta(document, meta)
     text = dump_document(document)
     if output is None:
-        sys.stdout.write(text)
+        emit(text, nl=False)
         return []
     if output.is_dir():
         return [f"{output}: is a directory; -o takes a file name"]
@@ -60,12 +124,12 @@ def normalize(source: Path, output: Path | None, settings: Settings, *, lang: st
 
 def _explain(path: Path, result) -> None:
     """Print line -> decision -> rule for every line of a normalised text, and every repair."""
-    err = click.get_text_stream("stderr")
-    err.write(f"# {path}: decoded as {result.encoding}\n")
-    for d in result.decisions:
-        err.write(f"{path.name}:{d.line}: {d.decision:<22} {d.rule:<28} {_clip(d.text)}\n")
-    for d in result.repairs:
-        err.write(f"{path.name}:{d.line}: repair {d.decision:<15} {d.rule:<28} {_clip(d.text)}\n")
+    lines = [f"# {path}: decoded as {result.encoding}"]
+    lines += [f"{path.name}:{d.line}: {d.decision:<22} {d.rule:<28} {_clip(d.text)}"
+              for d in result.decisions]
+    lines += [f"{path.name}:{d.line}: repair {d.decision:<15} {d.rule:<28} {_clip(d.text)}"
+              for d in result.repairs]
+    emit("\n".join(lines), err=True)
 
 
 def _clip(text: str, width: int = 40) -> str:
@@ -92,16 +156,18 @@ def build(paths: list[Path], writers: list[str], out: Path, settings: Settings, 
     except SourceError as exc:
         return exc.problems
     problems: list[str] = []
+    console = Console()
 
     def report(outcome: Outcome) -> None:
         for note in outcome.notes:
-            _say(note, quiet)
+            if not quiet:
+                console.say(note, err=True)
         for warning in outcome.warnings:
-            click.echo(f"warning: {warning}", err=True)
+            console.say(f"warning: {warning}", err=True)
         for edition in outcome.editions:
             if not quiet:
                 state = "unchanged" if edition.skipped else f"{edition.seconds:.2f} s"
-                click.echo(f"{edition.path}  {_size(edition.size)}  {state}")
+                console.say(f"{edition.path}  {_size(edition.size)}  {state}")
         problems.extend(outcome.problems)
 
     from pipeline.executors import default_workers
@@ -114,7 +180,7 @@ def build(paths: list[Path], writers: list[str], out: Path, settings: Settings, 
             executor=executor, scheduler=scheduler, on_outcome=report, edition_workers=edition_workers)
     except (OutputError, ExecutorError, WriterError) as exc:  # WriterError: a bad SOURCE_DATE_EPOCH
         problems.append(str(exc))
-    return problems
+    return problems + console.problems()
 
 
 def list_writers() -> list[str]:
@@ -127,5 +193,5 @@ def list_writers() -> list[str]:
     for writer in registry:
         missing = writer.missing_dependency()
         state = f"  (needs {missing})" if missing else ""
-        click.echo(f"{writer.name:<8} {writer.suffix:<7} {writer.description}{state}")
+        emit(f"{writer.name:<8} {writer.suffix:<7} {writer.description}{state}")
     return []

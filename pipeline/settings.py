@@ -30,6 +30,10 @@ PAGE_SIZES: dict[str, tuple[float, float]] = {
 QUOTE_STYLES = ("keep", "corner")
 WRITING_MODES = ("horizontal-tb", "vertical-rl")
 FONT_ROLES = ("body", "bold", "heading", "caption", "latin", "latin-bold")
+#: how the font files publish reads begin: TrueType, OpenType (CFF), Apple TrueType, a collection
+FONT_SIGNATURES = (b"\x00\x01\x00\x00", b"OTTO", b"true", b"ttcf")
+#: fields that say where settings came from (for messages), not what they are
+_PROVENANCE = ("origin", "font_origins")
 
 DEFAULT_MAX_INPUT_BYTES = 10 * 1024 * 1024
 
@@ -59,6 +63,8 @@ class Settings:
     encoding: str | None = None
     #: where the settings came from, for messages
     origin: str = "defaults"
+    #: role -> where a font not from ``origin`` was chosen (``--font body``), for messages
+    font_origins: dict[str, str] = field(default_factory=dict)
 
     def page_size_mm(self) -> tuple[float, float]:
         return PAGE_SIZES[self.page_size]
@@ -71,11 +77,25 @@ class Settings:
         merged = {**self.to_dict(), **changes}
         if "fonts" in changes:
             merged["fonts"] = {**self.fonts, **changes["fonts"]}
-        return from_mapping(merged, origin=self.origin)
+        return dataclasses.replace(from_mapping(merged, origin=self.origin), font_origins=self.font_origins)
+
+    def with_flags(self, fonts: dict[str, str] | None = None, **flags: Any) -> Settings:
+        """Command-line flags over these settings; fonts given as ``--font ROLE=FILE`` remember it,
+        so a message about one names the flag, not the settings file (:meth:`font_origin`)."""
+        changed = self.replace(fonts=fonts or None, **flags)
+        if not fonts:
+            return changed
+        origins = {**self.font_origins, **{role: f"--font {role}" for role in fonts}}
+        return dataclasses.replace(changed, font_origins=origins)
+
+    def font_origin(self, role: str) -> str:
+        """Where the font for ``role`` was chosen, to begin a message about it."""
+        return self.font_origins.get(role) or f"tool.publish.fonts.{role} ({self.origin})"
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
-        data.pop("origin")
+        for name in _PROVENANCE:
+            data.pop(name)
         return data
 
 
@@ -87,7 +107,7 @@ def _check(problems: list[str], where: str, key: str, ok: bool, message: str) ->
 def from_mapping(data: dict[str, Any], origin: str = "pyproject.toml") -> Settings:
     """Build Settings from a ``[tool.publish]`` table; raise SettingsError listing every problem."""
     problems: list[str] = []
-    known = {f.name for f in dataclasses.fields(Settings)} - {"origin"}
+    known = {f.name for f in dataclasses.fields(Settings)} - set(_PROVENANCE)
     values: dict[str, Any] = {}
     for key, value in data.items():
         name = key.replace("-", "_")
@@ -139,6 +159,28 @@ def from_mapping(data: dict[str, Any], origin: str = "pyproject.toml") -> Settin
     if problems:
         raise SettingsError(problems)
     return Settings(**values, origin=origin)
+
+
+def font_flag(item: str) -> tuple[str, str]:
+    """``--font ROLE=FILE[#INDEX]`` as ``(role, spec)`` with the file's absolute path. Checked as soon
+    as it is given: a wrong value is the flag's mistake, said before any work (ValueError)."""
+    role, sep, spec = item.partition("=")
+    if not sep or not spec:
+        raise ValueError(f"{item!r} is not ROLE=FILE")
+    if role not in FONT_ROLES:
+        raise ValueError(f"unknown font role {role!r} (roles: {', '.join(FONT_ROLES)})")
+    raw, mark, index = spec.partition("#")
+    path = Path(raw).expanduser()
+    if not path.is_file():
+        raise ValueError(f"font file {raw!r} " + ("is not a file" if path.exists() else "does not exist"))
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4)
+    except OSError as exc:
+        raise ValueError(f"font file {raw!r} cannot be read: {exc.strerror or exc}") from None
+    if head not in FONT_SIGNATURES:
+        raise ValueError(f"font file {raw!r} is not a TrueType/OpenType font (.ttf, .otf, .ttc)")
+    return role, f"{path.resolve()}{mark}{index}"
 
 
 def find_pyproject(start: Path) -> Path | None:

@@ -2,11 +2,15 @@
 
 A source is a scraped text (``NAME.txt``) or a YAML document (``NAME.yaml``). When both exist, the
 YAML is the source of truth (it may have been edited by hand) and the text is not normalised again.
-``NAME.meta.yaml`` beside either supplies metadata that overrides what was detected.
+``NAME.meta.yaml`` beside either supplies metadata that overrides what was detected. A folder means
+the articles directly in it (not in its subfolders), which is also why it must not be the output
+folder: the YAML copies a build writes there would be the sources of the next (see
+:func:`source_folder_of`).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -59,12 +63,20 @@ def collect(paths: list[Path]) -> list[Source]:
     chosen: dict[str, Source] = {}
     for given in paths:
         if not given.exists():
-            problems.append(f"{given}: no such file or directory")
+            problems.append(_missing(given))
             continue
         if given.is_dir():
-            files = sorted(p for p in given.iterdir() if p.is_file() and _kind(p))
+            files: list[Path] = []
+            unusable: list[str] = []  # an article's name with no file behind it (a dangling link)
+            for p in sorted(given.iterdir()):
+                if _kind(p) and p.is_file():
+                    files.append(p)
+                elif _kind(p) and not p.is_dir():
+                    unusable.append(_missing(p))
+            problems.extend(unusable)
             if not files:
-                problems.append(f"{given}: no articles here (expected *.txt or *.yaml files)")
+                if not unusable:
+                    problems.append(_no_articles(given))
                 continue
             by_name: dict[str, list[Path]] = {}
             for p in files:
@@ -103,6 +115,39 @@ def collect(paths: list[Path]) -> list[Source]:
     if problems:
         raise SourceError(problems)
     return list(chosen.values())
+
+
+def _missing(path: Path) -> str:
+    """Why an article's name leads to no file: said, never skipped silently."""
+    if path.is_symlink() and not path.exists():
+        return f"{path}: broken symbolic link (its target {os.readlink(path)} does not exist)"
+    if not path.exists():
+        return f"{path}: no such file or directory"
+    return f"{path}: not a regular file"
+
+
+def _no_articles(folder: Path) -> str:
+    subfolders = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    named = ", ".join(map(str, subfolders[:3])) + (", ..." if len(subfolders) > 3 else "")
+    hint = f"; give them as SOURCE: {named}" if subfolders else ""
+    return (f"{folder}: no articles here (expected *.txt or *.yaml files; subfolders are not "
+            f"scanned{hint})")
+
+
+def source_folder_of(out: Path, paths: list[Path]) -> Path | None:
+    """The SOURCE folder that is also the output folder ``out``, if any. Refused: the build writes
+    ``NAME.yaml`` beside ``NAME.txt`` there, and from then on the YAML is the source of truth, so
+    later edits to the text would be ignored. A single file there is fine (it is named, so it is
+    what is read), and so is an output folder inside a source folder (subfolders are not scanned)."""
+    if not out.is_dir():
+        return None
+    for path in paths:
+        try:
+            if path.is_dir() and os.path.samefile(path, out):
+                return path
+        except OSError:
+            continue
+    return None
 
 
 def read_sidecar(path: Path) -> dict[str, Any]:

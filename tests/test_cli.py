@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -195,3 +196,118 @@ def test_a_replaced_image_rebuilds_the_editions_that_show_it(tmp_path: Path) -> 
     Image.new("RGB", (40, 20), (30, 30, 200)).save(tmp_path / "p.png")
     again = publish("pdf", "a.yaml", cwd=tmp_path)
     assert again.returncode == 0 and "unchanged" not in again.stdout
+
+
+# --- what a build prints is progress; where it goes may close or fill up ----------------------------
+
+
+def publish_to(stdout, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """`publish ARGS > stdout`: a pipe whose reader is gone, /dev/full..."""
+    return subprocess.run([PUBLISH, *args], cwd=cwd, stdout=stdout, stderr=subprocess.PIPE, text=True,
+                          timeout=600)
+
+
+@pytest.fixture
+def closed_pipe():
+    """The write end of a pipe whose reader has already gone (`| head -0`, deterministically)."""
+    read, write = os.pipe()
+    os.close(read)
+    yield write
+    os.close(write)
+
+
+def test_a_closed_standard_output_does_not_stop_a_build(tmp_path: Path, closed_pipe: int) -> None:
+    """`publish all -o O src | head -1`: the progress lines are lost, not the articles."""
+    (tmp_path / "src").mkdir()
+    for n in range(3):
+        (tmp_path / "src" / f"a{n}.yaml").write_text(SMALL.replace("標題", f"標題{n}"), "utf-8")
+    run = publish_to(closed_pipe, "all", "-o", "O", "src", cwd=tmp_path)
+    assert (run.returncode, run.stderr) == (0, "")
+    built = sorted(p.name for p in (tmp_path / "O").iterdir() if not p.name.startswith("."))
+    assert built == ["SHA256SUMS"] + [f"a{n}{s}" for n in range(3) for s in (".docx", ".epub", ".pdf", ".yaml")]
+    for line in (tmp_path / "O" / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split("  ", 1)
+        assert hashlib.sha256((tmp_path / "O" / name).read_bytes()).hexdigest() == digest
+
+
+@pytest.mark.parametrize("args", [["writers"], ["normalize", "a.yaml"], ["--help"], ["pdf", "--help"],
+                                  ["--version"]], ids=" ".join)
+def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path: Path, closed_pipe: int,
+                                                          args: list[str]) -> None:
+    """`publish writers | head -0`: no message, the status a shell gives `yes | head -0` (141)."""
+    (tmp_path / "a.yaml").write_text(SMALL, "utf-8")
+    run = publish_to(closed_pipe, *args, cwd=tmp_path)
+    assert (run.returncode, run.stderr) == (141, "")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_standard_output_is_a_write_error_not_an_internal_error(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(SMALL, "utf-8")
+    full = "error: standard output: cannot write: No space left on device\n"
+    with open("/dev/full", "w") as out:
+        for args in (["writers"], ["normalize", "a.yaml"]):
+            run = publish_to(out, *args, cwd=tmp_path)
+            assert (run.returncode, run.stderr) == (1, full), args
+        build = publish_to(out, "epub", "a.yaml", cwd=tmp_path)
+    assert (build.returncode, build.stderr) == (1, full)  # said once, and the build still finished
+    assert (tmp_path / "outputs" / "a.epub").is_file()
+
+
+# --- the output folder is not a source folder --------------------------------------------------------
+
+STORY = "鹽田加快復甦\n\n三月，經過疫情大考的鹽田正在加快復甦。\n"
+
+
+def test_an_output_folder_that_is_a_source_folder_is_refused(tmp_path: Path) -> None:
+    """`publish all -o . .` would write story.yaml beside story.txt, and from then on the YAML is the
+    source of truth: later edits to story.txt would be ignored."""
+    (tmp_path / "story.txt").write_text(STORY, "utf-8")
+    for out, src in ((".", "."), (str(tmp_path), "."), ("./", str(tmp_path))):
+        run = publish("pdf", "-o", out, src, cwd=tmp_path)
+        assert run.returncode == 2, run.stderr
+        assert f"output folder '{Path(out)}' is also the source folder '{Path(src)}'" in run.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["story.txt"]  # nothing written
+
+    # a single file is what it names: building story.txt into its own folder reads story.txt again
+    assert publish("pdf", "-o", ".", "story.txt", cwd=tmp_path).returncode == 0
+    (tmp_path / "story.txt").write_text(STORY.replace("三月", "四月"), "utf-8")
+    run = publish("pdf", "-o", ".", "story.txt", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "四月" in (tmp_path / "story.yaml").read_text("utf-8")
+    # ...and a YAML source built into its own folder is never overwritten by its copy
+    (tmp_path / "doc.yaml").write_text(SMALL, "utf-8")
+    run = publish("pdf", "doc.yaml", "-o", ".", cwd=tmp_path)
+    assert run.returncode == 0 and (tmp_path / "doc.pdf").is_file(), run.stderr
+    assert (tmp_path / "doc.yaml").read_text("utf-8") == SMALL
+    # an output folder inside the source folder is fine: subfolders are not scanned
+    run = publish("pdf", "-o", "out", ".", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert publish("pdf", "-o", "out", ".", cwd=tmp_path).stdout.count("unchanged") == 2
+
+
+# --- --font names the flag ---------------------------------------------------------------------------
+
+
+def test_a_font_flag_that_is_not_a_font_is_the_flags_usage_error(tmp_path: Path) -> None:
+    """Not a build failure blamed on pyproject.toml: the flag is wrong, and it says so before any work."""
+    (tmp_path / "pyproject.toml").write_text('[tool.publish]\npage-size = "A5"\n')
+    (tmp_path / "a.yaml").write_text(SMALL, "utf-8")
+    (tmp_path / "notes.ttf").write_text("not a font\n")
+    run = publish("pdf", "a.yaml", "--font", "body=notes.ttf", cwd=tmp_path)
+    assert run.returncode == 2, run.stderr
+    assert "Invalid value for --font: font file 'notes.ttf' is not a TrueType/OpenType font" in run.stderr
+    assert "pyproject" not in run.stderr
+    assert not (tmp_path / "outputs").exists()
+
+
+def test_settings_remember_which_fonts_came_from_flags(tmp_path: Path) -> None:
+    from pipeline.settings import Settings, from_mapping
+
+    base = from_mapping({"fonts": {"heading": "h.ttf"}}, origin=str(tmp_path / "pyproject.toml"))
+    settings = base.with_flags({"body": "/fonts/b.ttf"}, page_size="A5")
+    assert settings.font_origin("body") == "--font body"
+    assert settings.font_origin("heading") == f"tool.publish.fonts.heading ({tmp_path / 'pyproject.toml'})"
+    assert settings.replace(quotes="corner").font_origin("body") == "--font body"
+    # where a font came from is not part of what an edition is built from
+    assert settings.to_dict() == base.replace(fonts={"body": "/fonts/b.ttf"}, page_size="A5").to_dict()
+    assert "font_origins" not in Settings().to_dict()

