@@ -158,12 +158,16 @@ def build(paths: list[Path], writers: list[str], out: Path, settings: Settings, 
     problems: list[str] = []
     console = Console()
 
+    warned: set[str] = set()
+
     def report(outcome: Outcome) -> None:
         for note in outcome.notes:
             if not quiet:
                 console.say(note, err=True)
         for warning in outcome.warnings:
-            console.say(f"warning: {warning}", err=True)
+            if warning not in warned:  # a cache warning from each of -j N workers is said once
+                warned.add(warning)
+                console.say(f"warning: {warning}", err=True)
         for edition in outcome.editions:
             if not quiet:
                 state = "unchanged" if edition.skipped else f"{edition.seconds:.2f} s"

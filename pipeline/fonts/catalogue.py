@@ -140,7 +140,7 @@ def _shipped(face_id: str) -> _Source:
 
 def _configured(role: str, spec: str, settings: Settings) -> _Source:
     """A font file from ``tool.publish.fonts.<role>``: ``path.ttf``, ``path.otf``, ``path.ttc#N``."""
-    where = f"tool.publish.fonts.{role} ({settings.origin})"
+    where = settings.font_origin(role)  # the --font flag, or the settings file that named it
     raw, index = spec, 0
     if "#" in spec:
         raw, _, num = spec.rpartition("#")

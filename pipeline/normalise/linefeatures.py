@@ -27,10 +27,11 @@ _TIME = re.compile(r"\b\d{1,2}:\d{2}\b")
 _SENT = re.compile(r"[。！？!?]|\.(?=\s|$)")
 _SEPS = re.compile(r"[|｜»›>·•・]")
 _BULLET = re.compile(r"^(?:[•●○■□◆◇▪▫‣⁃∙◦·\-\*–—]\s*|\(?\d{1,2}[.)、]\s*|[（(]\d{1,2}[）)]\s*)")
-_TERMINALS = {"。": "stop", "！": "stop", "？": "stop", "!": "stop", "?": "stop", ".": "stop", "…": "ellipsis",
-              "：": "colon", ":": "colon", "，": "comma", ",": "comma", "、": "comma", "；": "semi", ";": "semi",
-              ")": "paren", "）": "paren", "」": "quote", "”": "quote", "\"": "quote", "』": "quote", "’": "quote",
-              "]": "bracket", "】": "bracket", "|": "sep", "｜": "sep", ">": "sep", "»": "sep"}
+_TERMINALS = {
+    **dict.fromkeys("。！？!?.", "stop"), "…": "ellipsis", **dict.fromkeys("：:", "colon"),
+    **dict.fromkeys("，,、", "comma"), **dict.fromkeys("；;", "semi"), **dict.fromkeys(")）", "paren"),
+    **dict.fromkeys("」”\"』’", "quote"), **dict.fromkeys("]】", "bracket"), **dict.fromkeys("|｜>»", "sep"),
+}
 _CLOSERS = "”’」』）)】]\"'》〉"
 
 
