@@ -80,6 +80,9 @@ def build(
         job_list = []
         for source in sources:
             existing: list[tuple[str, str]] = []
+            copy = f"{source.name}.yaml"  # rewritten anyway; damage is still worth saying
+            if not force and copy in manifest and output.verify(copy) == CHANGED:
+                changed.add(copy)
             for writer in () if force else writers:
                 name = f"{source.name}{_suffix(writer)}"
                 built = manifest.get(name)
@@ -134,6 +137,7 @@ def _write(output: OutputDir, job: Job, rendered: Rendered, changed: set[str]) -
         if path.resolve() != job.source.path.resolve():  # never overwrite a YAML source
             output.write_edition(path.name, rendered.yaml, None)
             outcome.editions.append(Edition("yaml", path, len(rendered.yaml), 0.0))
+            _say_if_repaired(outcome, path, changed)
         else:
             output.forget(path.name)
         for writer in job.writers:
@@ -142,8 +146,7 @@ def _write(output: OutputDir, job: Job, rendered: Rendered, changed: set[str]) -
                 data, seconds = rendered.editions[writer]
                 output.write_edition(path.name, data, rendered.keys[writer])
                 outcome.editions.append(Edition(writer, path, len(data), seconds))
-                if path.name in changed:
-                    outcome.notes.append(f"note: {path}: changed on disk since it was built; rebuilt")
+                _say_if_repaired(outcome, path, changed)
             elif writer in rendered.keys and existing.get(writer) == rendered.keys[writer]:
                 outcome.editions.append(Edition(writer, path, path.stat().st_size, 0.0, skipped=True))
     except OutputError as exc:
@@ -151,3 +154,8 @@ def _write(output: OutputDir, job: Job, rendered: Rendered, changed: set[str]) -
     except OSError as exc:  # this source's files only: the other sources go on
         outcome.problems.append(f"{path}: {exc.strerror or exc}")
     return outcome
+
+
+def _say_if_repaired(outcome: Outcome, path: Path, changed: set[str]) -> None:
+    if path.name in changed:
+        outcome.notes.append(f"note: {path}: changed on disk since it was built; rebuilt")

@@ -93,7 +93,6 @@ def unescape_sums_name(name: str) -> str | None:
     return "".join(out)
 
 
-
 class OutputDir:
     """The output directory: created on demand, locked while a build writes, written atomically,
     with a manifest of what was built there (:meth:`manifest`, :meth:`write_edition`)."""
@@ -173,17 +172,20 @@ class OutputDir:
         target = self.path / name
         tmp = self.path / f"{TEMP_PREFIX}{os.getpid()}.{os.urandom(6).hex()}"
         self._temps.add(tmp)
+        renamed = False
         try:
             with open(tmp, "wb") as fh:
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, target)
+            renamed = True
         except OSError as exc:
-            with suppress(OSError):
-                tmp.unlink()
             raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from None
-        finally:
+        finally:  # on any exception, Ctrl-C included
+            if not renamed:
+                with suppress(OSError):
+                    tmp.unlink()
             self._temps.discard(tmp)
         return target
 
@@ -267,19 +269,21 @@ class OutputDir:
         after the file lands, so a build killed at any moment leaves the old entry (whose hash the
         new file does not match: rebuilt) or the new one."""
         digest = hashlib.sha256(data).hexdigest()
-        target = self.write(name, data)
-        self.manifest()[name] = Built(key, digest)
-        try:
-            stamp = _stamp(os.stat(target))
-            self._stamps[name] = [*stamp, digest]
-            if self._journal is None:
-                flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
-                self._journal = os.open(self.path / JOURNAL_NAME, flags, 0o644)
-            # each record starts a line of its own, so one torn by a killed build spoils only itself
-            record = {"name": name, "key": key, "sha256": digest, "stamp": stamp}
-            os.write(self._journal, ("\n" + json.dumps(record, sort_keys=True)).encode())
-        except OSError as exc:
-            raise OutputError(f"{self.path / JOURNAL_NAME}: cannot record {name}: {exc.strerror}") from None
+        with _signals_held():  # Ctrl-C or SIGTERM lands before the file or after its record
+            target = self.write(name, data)
+            self.manifest()[name] = Built(key, digest)
+            try:
+                stamp = _stamp(os.stat(target))
+                self._stamps[name] = [*stamp, digest]
+                if self._journal is None:
+                    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+                    self._journal = os.open(self.path / JOURNAL_NAME, flags, 0o644)
+                # each record starts a line of its own: one torn by a killed build spoils only itself
+                record = {"name": name, "key": key, "sha256": digest, "stamp": stamp}
+                os.write(self._journal, ("\n" + json.dumps(record, sort_keys=True)).encode())
+            except OSError as exc:
+                journal = self.path / JOURNAL_NAME
+                raise OutputError(f"{journal}: cannot record {name}: {exc.strerror}") from None
         return target
 
     def forget(self, name: str) -> None:
@@ -329,6 +333,21 @@ class OutputDir:
         if self._journal is not None:
             os.close(self._journal)
             self._journal = None
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back (they arrive when the block ends), where the platform can."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    try:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, OSError, ValueError):  # pragma: no cover - Windows
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _stamp(st: os.stat_result) -> list[int]:

@@ -123,6 +123,7 @@ def test_a_signal_mid_build_keeps_earlier_editions(project: Path, signum: int) -
     again = subprocess.run([PUBLISH, "all", "src", "-o", "out"], cwd=project, env=ENV,
                            capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stderr  # the lock was released
+    assert "changed on disk" not in again.stderr, again.stderr  # no file landed without its record
     assert_editions_whole(out, {})
     check_sums(out)
 
