@@ -1,19 +1,21 @@
 """Building articles: jobs for every source, run by an executor, written into the output folder.
 
 :func:`build` plans one :class:`~pipeline.jobs.Job` per source (skipping editions whose inputs have
-not changed since the manifest was written), has :mod:`pipeline.executors` run them, and writes each
-result through :class:`~pipeline.outdir.OutputDir` as it arrives, in source order. The manifest and
-``SHA256SUMS`` are brought up to date even when the build is interrupted.
+not changed since they were built and whose bytes are still the ones built), has
+:mod:`pipeline.executors` run them, and writes each result through
+:class:`~pipeline.outdir.OutputDir` as it arrives, in source order, recording each edition in the
+manifest as it lands. ``SHA256SUMS`` is brought up to date even when the build is interrupted.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.jobs import Job, Rendered
-from pipeline.outdir import OutputDir, OutputError
+from pipeline.outdir import CHANGED, INTACT, MANIFEST_NAME, SUMS_NAME, OutputDir, OutputError
 from pipeline.settings import Settings
 from pipeline.sources import Source
 from pipeline.writers import RenderOptions
@@ -30,9 +32,10 @@ class Edition:
 
 @dataclass
 class Outcome:
-    """What building one source did: editions written, warnings, and problems (empty = success)."""
+    """What building one source did: editions written, warnings, and problems (empty = success).
+    With no ``source``, a message about the output folder (waiting for its lock, damage found)."""
 
-    source: Source
+    source: Source | None
     editions: list[Edition] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -63,28 +66,44 @@ def build(
     epoch = RenderOptions.epoch_from_env()
     output = OutputDir(out_dir)
     outcomes: list[Outcome] = []
-    with output.locked(lock_timeout):
+
+    def tell(notes: list[str], warnings: list[str] | None = None) -> None:  # the folder's, no source's
+        if on_outcome and (notes or warnings):
+            on_outcome(Outcome(None, notes=notes, warnings=warnings or []))
+
+    waiting = f"waiting for another publish building into {out_dir}{os.sep} ..."
+    with output.locked(lock_timeout, on_wait=lambda: tell([waiting])):
         manifest = output.manifest()
+        if output.manifest_unreadable and not force:
+            tell([f"note: {out_dir / MANIFEST_NAME}: unreadable; every edition is rebuilt"])
+        changed: set[str] = set()
         job_list = []
         for source in sources:
-            existing: tuple[tuple[str, str], ...] = ()
-            if not force:
-                existing = tuple(
-                    (w, manifest[f"{source.name}{_suffix(w)}"]) for w in writers
-                    if f"{source.name}{_suffix(w)}" in manifest
-                    and (out_dir / f"{source.name}{_suffix(w)}").is_file()
-                )
+            existing: list[tuple[str, str]] = []
+            copy = f"{source.name}.yaml"  # rewritten anyway; damage is still worth saying
+            if not force and copy in manifest and output.verify(copy) == CHANGED:
+                changed.add(copy)
+            for writer in () if force else writers:
+                name = f"{source.name}{_suffix(writer)}"
+                built = manifest.get(name)
+                state = output.verify(name) if built and built.key else None  # trust only its bytes
+                if state == INTACT:
+                    existing.append((writer, built.key))
+                elif state == CHANGED:
+                    changed.add(name)
             job_list.append(Job(source, tuple(writers), settings, lang, tuple(sorted((meta or {}).items())),
-                                epoch, None, existing, edition_workers))
+                                epoch, None, tuple(existing), edition_workers))
         try:
             for job, rendered in zip(job_list, _run(job_list, jobs, executor, scheduler), strict=True):
-                outcome = _write(output, job, rendered, manifest)
+                outcome = _write(output, job, rendered, changed)
                 outcomes.append(outcome)
                 if on_outcome:
                     on_outcome(outcome)
         finally:  # even when interrupted: the sums and manifest describe what is on disk
-            output.save_manifest(manifest)
-            output.update_sums()
+            damaged = output.update_sums()
+            output.save_manifest()
+    tell([], [f"{out_dir / name}: changed on disk since it was built; {SUMS_NAME} lists the bytes built "
+              "(build its source again to restore them)" for name in damaged])
     return outcomes
 
 
@@ -105,26 +124,38 @@ def _run(job_list: list[Job], jobs: int, executor: str = "local",
     return run_jobs(job_list, executor, jobs, scheduler)
 
 
-def _write(output: OutputDir, job: Job, rendered: Rendered, manifest: dict[str, str]) -> Outcome:
+def _write(output: OutputDir, job: Job, rendered: Rendered, changed: set[str]) -> Outcome:
+    """Write one source's results, each edition recorded in the manifest as it lands; an edition
+    found changed on disk since it was built is said to have been rebuilt."""
     outcome = Outcome(job.source, notes=rendered.notes, warnings=rendered.warnings,
                       problems=list(rendered.problems))
     if not rendered.yaml:
         return outcome
+    path = output.path / f"{job.source.name}.yaml"
+    existing = dict(job.existing)
     try:
-        yaml_target = output.path / f"{job.source.name}.yaml"
-        if yaml_target.resolve() != job.source.path.resolve():  # never overwrite a YAML source
-            path = output.write(yaml_target.name, rendered.yaml)
+        if path.resolve() != job.source.path.resolve():  # never overwrite a YAML source
+            output.write_edition(path.name, rendered.yaml, None)
             outcome.editions.append(Edition("yaml", path, len(rendered.yaml), 0.0))
+            _say_if_repaired(outcome, path, changed)
+        else:
+            output.forget(path.name)
         for writer in job.writers:
-            name = f"{job.source.name}{_suffix(writer)}"
+            path = output.path / f"{job.source.name}{_suffix(writer)}"
             if writer in rendered.editions:
                 data, seconds = rendered.editions[writer]
-                path = output.write(name, data)
-                manifest[name] = rendered.keys[writer]
+                output.write_edition(path.name, data, rendered.keys[writer])
                 outcome.editions.append(Edition(writer, path, len(data), seconds))
-            elif writer in rendered.keys and manifest.get(name) == rendered.keys[writer]:
-                path = output.path / name
+                _say_if_repaired(outcome, path, changed)
+            elif writer in rendered.keys and existing.get(writer) == rendered.keys[writer]:
                 outcome.editions.append(Edition(writer, path, path.stat().st_size, 0.0, skipped=True))
     except OutputError as exc:
         outcome.problems.append(str(exc))
+    except OSError as exc:  # this source's files only: the other sources go on
+        outcome.problems.append(f"{path}: {exc.strerror or exc}")
     return outcome
+
+
+def _say_if_repaired(outcome: Outcome, path: Path, changed: set[str]) -> None:
+    if path.name in changed:
+        outcome.notes.append(f"note: {path}: changed on disk since it was built; rebuilt")

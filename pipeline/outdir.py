@@ -3,9 +3,12 @@
 Writers return bytes; only :class:`OutputDir` touches ``outputs/``. Every file is written to a
 recognisable temporary name and renamed into place, under a lock, so a failed or interrupted build
 never leaves a half-written edition or clobbers the previous one, and two builds on the same
-directory cannot interleave. ``SHA256SUMS`` and an input manifest (for incremental builds) are kept
-current by every build. The names and formats here are shared by :mod:`pipeline.build`, which
-writes the folder, and :mod:`pipeline.check`, which reads it, so the two cannot disagree.
+directory cannot interleave. The manifest records what each edition was built from (its input key)
+and the SHA-256 of the bytes written, entry by entry as each edition lands (a journal, folded into
+the manifest when the build ends), so an incremental build trusts a file only while it still holds
+those bytes, and ``SHA256SUMS`` lists the bytes that were built. The names and formats here are
+shared by :mod:`pipeline.build`, which writes the folder, and :mod:`pipeline.check`, which reads
+it, so the two cannot disagree.
 """
 
 from __future__ import annotations
@@ -15,17 +18,23 @@ import hashlib
 import json
 import os
 import signal
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from pipeline.dirlock import DirLock, LockError
 
 TEMP_PREFIX = ".publish-tmp."
 LOCK_NAME = ".publish.lock"
 MANIFEST_NAME = ".publish-manifest.json"
+#: one line per edition written since the manifest was last saved (a killed build loses none)
+JOURNAL_NAME = ".publish-journal"
 SUMS_NAME = "SHA256SUMS"
+#: file stamps (size, mtime, ctime, inode) and the SHA-256 of the bytes that had them
 SUMS_CACHE_NAME = ".publish-sums.json"
+MANIFEST_FORMAT = 2
 #: what SHA256SUMS lists at least (every installed writer's suffix is added)
 EDITION_SUFFIXES = (".yaml", ".pdf", ".epub", ".docx")
 
@@ -45,84 +54,58 @@ class OutputError(Exception):
     """The output directory cannot be used."""
 
 
+@dataclass(frozen=True)
+class Built:
+    """An edition as publish wrote it: the key of its inputs (``None`` for the YAML copy, which
+    every build rewrites) and the SHA-256 of its bytes."""
 
-class _DirLock:
-    """The output folder's lock: ``fcntl.flock`` on the lock file where there is one (the call
-    filelock makes on POSIX too, so either tool sees the other's lock; importing filelock costs a
-    build 10-40 ms), filelock elsewhere (Windows)."""
+    key: str | None
+    sha256: str
 
-    def __init__(self, path: Path):
-        self.path = path
-        self._fd: int | None = None
-        self._other: Any = None
 
-    def acquire(self, timeout: float) -> bool:
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - Windows
-            from filelock import FileLock, Timeout
+#: what :meth:`OutputDir.verify` finds on disk for a built edition
+INTACT, MISSING, CHANGED, UNLISTED = "intact", "missing", "changed", "unlisted"
 
-            self._other = FileLock(str(self.path))
-            try:
-                self._other.acquire(timeout=timeout)
-            except Timeout:
-                return False
-            return True
-        try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        except PermissionError:  # someone else's lock file: a read-only descriptor locks too
-            try:
-                fd = os.open(self.path, os.O_RDONLY)
-            except OSError as exc:
-                raise OutputError(f"{self.path}: cannot open the lock file: {exc.strerror}") from None
-        except OSError as exc:
-            raise OutputError(f"{self.path}: cannot open the lock file: {exc.strerror}") from None
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError as exc:
-                busy = exc.errno in (errno.EAGAIN, errno.EACCES)
-                if busy and time.monotonic() < deadline:
-                    time.sleep(0.05)
-                    continue
-                os.close(fd)
-                if busy:
-                    return False
-                if exc.errno in (errno.ENOSYS, errno.ENOLCK, errno.EOPNOTSUPP):
-                    return self._soft(timeout)  # a file system without flock (some NFS, FUSE)
-                raise OutputError(f"{self.path}: cannot lock: {exc.strerror}") from None
-            self._fd = fd
-            return True
 
-    def _soft(self, timeout: float) -> bool:
-        """filelock's own fallback where the file system has no locks."""
-        from filelock import SoftFileLock, Timeout
+def sums_line(digest: str, name: str) -> str:
+    """One ``SHA256SUMS`` line as GNU sha256sum writes it: a name holding a backslash, newline or
+    carriage return is escaped and the line starts with a backslash, so every name fits a line."""
+    if any(c in name for c in "\\\n\r"):
+        escaped = name.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
+        return f"\\{digest}  {escaped}\n"
+    return f"{digest}  {name}\n"
 
-        self._other = SoftFileLock(f"{self.path}.soft")
-        try:
-            self._other.acquire(timeout=timeout)
-        except Timeout:
-            return False
-        return True
 
-    def release(self) -> None:
-        if self._other is not None:  # pragma: no cover - Windows
-            self._other.release()
-        elif self._fd is not None:
-            import fcntl
-
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
+def unescape_sums_name(name: str) -> str | None:
+    """The name a ``\\``-prefixed SHA256SUMS line stands for; None if it is not validly escaped."""
+    out, i = [], 0
+    while i < len(name):
+        c = name[i]
+        if c == "\\":
+            code = {"\\": "\\", "n": "\n", "r": "\r"}.get(name[i + 1: i + 2])
+            if code is None:
+                return None
+            out.append(code)
+            i += 2
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
 
 
 class OutputDir:
-    """The output directory: created on demand, locked while a build writes, written atomically."""
+    """The output directory: created on demand, locked while a build writes, written atomically,
+    with a manifest of what was built there (:meth:`manifest`, :meth:`write_edition`)."""
 
     def __init__(self, path: Path):
         self.path = path
         self._temps: set[Path] = set()
+        self._built: dict[str, Built] | None = None
+        #: name -> [size, mtime_ns, ctime_ns, inode, sha256]: a file's hash while its stamp holds
+        self._stamps: dict[str, list] = {}
+        self._journal: int | None = None
+        #: the manifest is there but unreadable: nothing is known, so every edition is rebuilt
+        self.manifest_unreadable = False
 
     def prepare(self) -> None:
         if self.path.exists() and not self.path.is_dir():
@@ -139,11 +122,17 @@ class OutputDir:
             raise OutputError(f"{self.path}: cannot create output directory: {exc.strerror}") from None
 
     @contextmanager
-    def locked(self, timeout: float = 120.0) -> Iterator[OutputDir]:
-        """Hold the directory's lock; a second build waits up to ``timeout`` s, then fails clearly."""
+    def locked(self, timeout: float = 120.0,
+               on_wait: Callable[[], None] | None = None) -> Iterator[OutputDir]:
+        """Hold the directory's lock; a second build waits up to ``timeout`` s (``on_wait`` is
+        called once when it starts waiting), then fails clearly."""
         self.prepare()
-        lock = _DirLock(self.path / LOCK_NAME)
-        if not lock.acquire(timeout):
+        lock = DirLock(self.path / LOCK_NAME)
+        try:
+            acquired = lock.acquire(timeout, on_wait)
+        except LockError as exc:
+            raise OutputError(str(exc)) from None
+        if not acquired:
             raise OutputError(
                 f"{self.path}: another publish is building into this directory "
                 f"(waited {timeout:g} s for {LOCK_NAME}); try again when it has finished"
@@ -153,6 +142,7 @@ class OutputDir:
             self.sweep()
             yield self
         finally:
+            self._close_journal()
             self.discard_temps()
             signal.signal(signal.SIGTERM, previous)
             lock.release()
@@ -177,59 +167,210 @@ class OutputDir:
             self._temps.discard(p)
 
     def write(self, name: str, data: bytes) -> Path:
-        """Write ``name`` atomically: a temp file in the same directory, fsynced, then renamed."""
+        """Write ``name`` atomically: a temp file in the same directory, fsynced, then renamed.
+        The temp name does not grow with ``name``, so a long name fails as itself, clearly."""
         target = self.path / name
-        tmp = self.path / f"{TEMP_PREFIX}{name}.{os.getpid()}.{os.urandom(4).hex()}"
+        tmp = self.path / f"{TEMP_PREFIX}{os.getpid()}.{os.urandom(6).hex()}"
         self._temps.add(tmp)
+        renamed = False
         try:
             with open(tmp, "wb") as fh:
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, target)
+            renamed = True
         except OSError as exc:
             raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from None
-        finally:
-            if tmp.exists():
-                tmp.unlink()
+        finally:  # on any exception, Ctrl-C included
+            if not renamed:
+                with suppress(OSError):
+                    tmp.unlink()
             self._temps.discard(tmp)
         return target
 
-    # --- manifest (incremental builds) and checksums ---
+    # --- the manifest: what was built here, from what, and the bytes written ---
 
-    def manifest(self) -> dict[str, str]:
+    def manifest(self) -> dict[str, Built]:
+        """What publish built here, by file name: the saved manifest, then the journal of the
+        editions written since (by a killed build too). Read once; later calls return the same."""
+        if self._built is not None:
+            return self._built
+        self._built = {}
         try:
-            data = json.loads((self.path / MANIFEST_NAME).read_text("utf-8"))
-            return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+            data = json.loads((self.path / MANIFEST_NAME).read_bytes())
+        except FileNotFoundError:
+            data = {"format": MANIFEST_FORMAT, "editions": {}}
         except (OSError, ValueError):
-            return {}
+            data = None
+        editions = data.get("editions") if isinstance(data, dict) else None
+        if isinstance(data, dict) and data.get("format") == MANIFEST_FORMAT and isinstance(editions, dict):
+            for name, entry in editions.items():
+                self._remember(name, entry)
+        elif not (isinstance(data, dict) and all(isinstance(v, str) for v in data.values())):
+            self.manifest_unreadable = True  # (format 1 held input keys only: known to be unknown)
+        self._stamps = {n: s for n, s in _read_json(self.path / SUMS_CACHE_NAME, {}).items()
+                        if _valid_stamp(s)}
+        try:
+            journal = (self.path / JOURNAL_NAME).read_text("utf-8", errors="replace")
+        except OSError:
+            journal = ""
+        for line in journal.splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:  # a torn last line, or damage: that edition is rebuilt
+                continue
+            if isinstance(record, dict) and self._remember(record.get("name"), record):
+                stamp = [*(record.get("stamp") or ()), record["sha256"]]
+                if _valid_stamp(stamp):
+                    self._stamps[record["name"]] = stamp
+        return self._built
 
-    def save_manifest(self, manifest: dict[str, str]) -> None:
-        self.write(MANIFEST_NAME, (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode())
+    def _remember(self, name: Any, entry: Any) -> bool:
+        if not (isinstance(name, str) and isinstance(entry, dict)):
+            return False
+        key, digest = entry.get("key"), entry.get("sha256")
+        if not ((key is None or isinstance(key, str)) and _is_sha256(digest)):
+            return False
+        self.manifest()[name] = Built(key, digest)
+        return True
 
-    def update_sums(self) -> Path:
+    def verify(self, name: str) -> str:
+        """Whether the file ``name`` holds the bytes publish built: INTACT, CHANGED, MISSING or
+        UNLISTED (no record of building it). The file is read only when its size, mtime, ctime or
+        inode differ from those it had when it was written or last read."""
+        actual = self._sha256(name)
+        entry = self.manifest().get(name)
+        if actual is None:
+            return MISSING
+        if entry is None:
+            return UNLISTED
+        return INTACT if actual == entry.sha256 else CHANGED
+
+    def _sha256(self, name: str, st: os.stat_result | None = None) -> str | None:
+        """The SHA-256 of the file ``name`` as it is now (None: no such file, or unreadable)."""
+        path = self.path / name
+        try:
+            known = self._stamps.get(name)
+            if known is not None and known[:4] == _stamp(st or os.stat(path)):
+                return known[4]
+            with open(path, "rb") as fh:
+                stamp = _stamp(os.fstat(fh.fileno()))  # a change while reading changes the stamp
+                digest = hashlib.sha256()
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(chunk)
+        except OSError:
+            return None
+        self._stamps[name] = [*stamp, digest.hexdigest()]
+        return digest.hexdigest()
+
+    def write_edition(self, name: str, data: bytes, key: str | None) -> Path:
+        """Write an edition and record it: its manifest entry is appended to the journal right
+        after the file lands, so a build killed at any moment leaves the old entry (whose hash the
+        new file does not match: rebuilt) or the new one."""
+        digest = hashlib.sha256(data).hexdigest()
+        with _signals_held():  # Ctrl-C or SIGTERM lands before the file or after its record
+            target = self.write(name, data)
+            self.manifest()[name] = Built(key, digest)
+            try:
+                stamp = _stamp(os.stat(target))
+                self._stamps[name] = [*stamp, digest]
+                if self._journal is None:
+                    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+                    self._journal = os.open(self.path / JOURNAL_NAME, flags, 0o644)
+                # each record starts a line of its own: one torn by a killed build spoils only itself
+                record = {"name": name, "key": key, "sha256": digest, "stamp": stamp}
+                os.write(self._journal, ("\n" + json.dumps(record, sort_keys=True)).encode())
+            except OSError as exc:
+                journal = self.path / JOURNAL_NAME
+                raise OutputError(f"{journal}: cannot record {name}: {exc.strerror}") from None
+        return target
+
+    def forget(self, name: str) -> None:
+        """``name`` is no longer publish's to keep (a YAML source in the output folder)."""
+        self.manifest().pop(name, None)
+
+    def update_sums(self) -> list[str]:
         """Rewrite SHA256SUMS (sha256sum format) for every edition in the directory, third-party
-        writers' included. A file whose size, mtime and inode are unchanged is not read again (an archive's
-        output folder can hold gigabytes): its hash comes from the hidden ``.publish-sums.json``."""
+        writers' included, from the hashes recorded when they were built (a file publish did not
+        build is read once). Returns the built files whose bytes have changed since: they are
+        listed with the hash that was built, so ``sha256sum -c`` and ``publish check`` flag them."""
+        built = self.manifest()
         suffixes = edition_suffixes()
-        try:
-            known = json.loads((self.path / SUMS_CACHE_NAME).read_text("utf-8"))
-            known = known if isinstance(known, dict) else {}
-        except (OSError, ValueError):
-            known = {}
-        current: dict[str, list] = {}
-        lines = []
-        for p in sorted(self.path.iterdir()):
-            if p.is_file() and p.suffix in suffixes and not p.name.startswith("."):
-                st = p.stat()
-                entry = known.get(p.name)
-                stamp = [st.st_size, st.st_mtime_ns, st.st_ino]  # every atomic write makes a new inode
-                if not (isinstance(entry, list) and len(entry) == 4 and entry[:3] == stamp):
-                    entry = [*stamp, hashlib.sha256(p.read_bytes()).hexdigest()]
-                current[p.name] = entry
-                lines.append(f"{entry[3]}  {p.name}\n")
-        self.write(SUMS_CACHE_NAME, (json.dumps(current, sort_keys=True) + "\n").encode())
-        return self.write(SUMS_NAME, "".join(lines).encode())
+        lines, changed, present = [], [], set()
+        with os.scandir(self.path) as found:
+            entries = sorted(found, key=lambda e: e.name)
+        for entry in entries:
+            present.add(entry.name)
+            if entry.name.startswith(".") or Path(entry.name).suffix not in suffixes:
+                continue
+            with suppress(OSError):
+                if not entry.is_file():
+                    continue
+                actual = self._sha256(entry.name, entry.stat())
+                if actual is not None:
+                    record = built.get(entry.name)
+                    if record is not None and record.sha256 != actual:
+                        changed.append(entry.name)
+                    lines.append(sums_line(record.sha256 if record else actual, entry.name))
+        for gone in (set(built) | set(self._stamps)) - present:
+            built.pop(gone, None)
+            self._stamps.pop(gone, None)
+        self.write(SUMS_NAME, "".join(lines).encode())
+        return changed
+
+    def save_manifest(self) -> None:
+        """Fold the journal into the manifest (one atomic write), and save the stamps."""
+        editions = {n: {"key": b.key, "sha256": b.sha256} for n, b in sorted(self.manifest().items())}
+        data = {"format": MANIFEST_FORMAT, "editions": editions}
+        self.write(MANIFEST_NAME, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode())
+        self.write(SUMS_CACHE_NAME, (json.dumps(self._stamps, sort_keys=True) + "\n").encode())
+        self._close_journal()
+        with suppress(FileNotFoundError):
+            (self.path / JOURNAL_NAME).unlink()
+
+    def _close_journal(self) -> None:
+        if self._journal is not None:
+            os.close(self._journal)
+            self._journal = None
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back (they arrive when the block ends), where the platform can."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    try:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, OSError, ValueError):  # pragma: no cover - Windows
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _stamp(st: os.stat_result) -> list[int]:
+    """What changes whenever a file's bytes do (an atomic write makes a new inode; ctime cannot be
+    set back, as mtime can)."""
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
+def _valid_stamp(stamp: Any) -> bool:
+    return (isinstance(stamp, list) and len(stamp) == 5 and _is_sha256(stamp[4])
+            and all(isinstance(n, int) for n in stamp[:4]))
+
+
+def _is_sha256(digest: Any) -> bool:
+    return isinstance(digest, str) and len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)
+
+
+def _read_json(path: Path, default: dict) -> dict:
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return default
+    return data if isinstance(data, dict) else default
 
 
 def _install_sigterm():

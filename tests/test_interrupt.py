@@ -123,6 +123,7 @@ def test_a_signal_mid_build_keeps_earlier_editions(project: Path, signum: int) -
     again = subprocess.run([PUBLISH, "all", "src", "-o", "out"], cwd=project, env=ENV,
                            capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stderr  # the lock was released
+    assert "changed on disk" not in again.stderr, again.stderr  # no file landed without its record
     assert_editions_whole(out, {})
     check_sums(out)
 
@@ -168,6 +169,45 @@ def test_temp_files_left_by_sigkill_are_swept_by_the_next_run(project: Path) -> 
     kept, replaced = assert_editions_whole(out, {})
     assert replaced == 3 * ARTICLES
     check_sums(out)
+
+
+def test_a_killed_build_then_a_revert_leaves_no_stale_edition(project: Path) -> None:
+    """Each edition's manifest entry lands with it: editions a killed build wrote are not taken for
+    the earlier ones when the sources go back to what they were."""
+    out = project / "out"
+    before = snapshot(out)
+    write_sources(project / "src", "v2")
+    proc = start("all", "src", "-o", "out", "-j", "1", cwd=project)
+    wait_for_new_edition(proc, out, before)
+    time.sleep(0.5)
+    proc.kill()
+    proc.communicate(timeout=60)
+    changed = [name for name, (_, _, data) in before.items() if (out / name).read_bytes() != data]
+    assert changed, "the kill came too early to test anything"
+
+    write_sources(project / "src", "v1")  # the revert
+    run = subprocess.run([PUBLISH, "all", "src", "-o", "out"], cwd=project, env=ENV,
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    stale = [name for name, (_, _, data) in before.items() if (out / name).read_bytes() != data]
+    assert not stale, f"still the killed build's: {stale}\n{run.stdout}"
+    check_sums(out)
+
+
+def test_a_build_waiting_for_the_lock_says_so_once_unless_quiet(tmp_path: Path) -> None:
+    from filelock import FileLock
+
+    write_sources(tmp_path / "src", "v1")
+    (tmp_path / "out").mkdir()
+    with FileLock(str(tmp_path / "out" / LOCK_NAME)):
+        loud = start("all", "src/a00.yaml", "-o", "out", cwd=tmp_path)
+        quiet = start("all", "src/a01.yaml", "-o", "out", "-q", cwd=tmp_path)
+        time.sleep(2)
+    results = [p.communicate(timeout=300) for p in (loud, quiet)]
+    assert loud.returncode == 0 and quiet.returncode == 0, results
+    message = f"waiting for another publish building into out{os.sep} ..."
+    assert results[0][1].count(message) == 1, results[0][1]
+    assert message not in results[1][1], results[1][1]
 
 
 def test_two_builds_at_once_take_turns_and_corrupt_nothing(tmp_path: Path) -> None:

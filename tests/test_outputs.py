@@ -9,7 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.outdir import TEMP_PREFIX, OutputDir, OutputError
+from pipeline.outdir import (
+    CHANGED,
+    INTACT,
+    JOURNAL_NAME,
+    MANIFEST_NAME,
+    SUMS_CACHE_NAME,
+    TEMP_PREFIX,
+    UNLISTED,
+    Built,
+    OutputDir,
+    OutputError,
+)
 
 
 def test_writes_replace_whole_files_and_leave_no_temp(tmp_path: Path) -> None:
@@ -83,3 +94,51 @@ def test_sums_are_not_recomputed_for_unchanged_files_but_are_for_replaced_ones(t
         out.update_sums()
     assert (tmp_path / "SHA256SUMS").read_text() == (
         f"{hashlib.sha256(b'one').hexdigest()}  a.pdf\n{hashlib.sha256(b'three').hexdigest()}  b.pdf\n")
+
+
+def test_each_edition_is_recorded_as_it_lands_and_a_torn_record_spoils_only_itself(tmp_path: Path) -> None:
+    """A build killed before it saves the manifest loses no entry: the journal holds each one."""
+    out = OutputDir(tmp_path)
+    with out.locked():
+        out.write_edition("a.pdf", b"one", "key-a")
+        out.write_edition("b.pdf", b"two", "key-b")
+    with open(tmp_path / JOURNAL_NAME, "ab") as fh:  # SIGKILL in the middle of a record
+        fh.write(b'\n{"name": "c.pdf", "key": "key-c", "sha2')
+    out = OutputDir(tmp_path)  # the next build
+    with out.locked():
+        assert out.manifest() == {"a.pdf": Built("key-a", hashlib.sha256(b"one").hexdigest()),
+                                  "b.pdf": Built("key-b", hashlib.sha256(b"two").hexdigest())}
+        out.write_edition("c.pdf", b"three", "key-c")
+        assert out.verify("a.pdf") == INTACT
+        (tmp_path / "b.pdf").write_bytes(b"TWO")
+        assert out.verify("b.pdf") == CHANGED
+    assert OutputDir(tmp_path).manifest()["c.pdf"] == Built("key-c", hashlib.sha256(b"three").hexdigest())
+
+
+def test_sums_list_the_bytes_built_and_the_manifest_is_saved_whole(tmp_path: Path) -> None:
+    out = OutputDir(tmp_path)
+    with out.locked():
+        out.write_edition("a.pdf", b"built", "key")
+        (tmp_path / "a.pdf").write_bytes(b"damaged")
+        out.write("extra.pdf", b"not built here")
+        assert out.update_sums() == ["a.pdf"]
+        out.save_manifest()
+    assert (tmp_path / "SHA256SUMS").read_text() == (
+        f"{hashlib.sha256(b'built').hexdigest()}  a.pdf\n{hashlib.sha256(b'not built here').hexdigest()}  extra.pdf\n")
+    assert not (tmp_path / JOURNAL_NAME).exists()
+    assert OutputDir(tmp_path).manifest() == {"a.pdf": Built("key", hashlib.sha256(b"built").hexdigest())}
+
+
+def test_a_damaged_manifest_or_stamp_cache_means_nothing_is_trusted(tmp_path: Path) -> None:
+    out = OutputDir(tmp_path)
+    with out.locked():
+        out.write_edition("a.pdf", b"built", "key")
+        out.update_sums()
+        out.save_manifest()
+    (tmp_path / SUMS_CACHE_NAME).write_text("{not json")
+    (tmp_path / "a.pdf").write_bytes(b"damaged")
+    assert OutputDir(tmp_path).verify("a.pdf") == CHANGED  # without stamps, the file is read again
+    (tmp_path / MANIFEST_NAME).write_bytes(b"\xff\xfe garbage")
+    damaged = OutputDir(tmp_path)
+    assert damaged.manifest() == {} and damaged.manifest_unreadable
+    assert damaged.verify("a.pdf") == UNLISTED

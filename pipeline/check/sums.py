@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from pipeline.check.report import Report
-from pipeline.outdir import SUMS_NAME, edition_suffixes
+from pipeline.outdir import SUMS_NAME, edition_suffixes, unescape_sums_name
 
 _SUM_LINE = re.compile(r"^(\\?)([0-9a-fA-F]{64}) [ *](.+)$")
 
@@ -21,7 +21,8 @@ def check_sums(path: Path, report: Report) -> None:
         return
     folder = path.parent
     listed: set[str] = set()
-    for number, line in enumerate(text.splitlines(), 1):
+    # lines end at "\n" only (a name may hold any other character); a DOS "\r\n" is tolerated
+    for number, line in enumerate((line.removesuffix("\r") for line in text.split("\n")), 1):
         if not line.strip():
             continue
         match = _SUM_LINE.match(line)
@@ -29,8 +30,11 @@ def check_sums(path: Path, report: Report) -> None:
             report.problem(path, f"line {number}: not in sha256sum format (HASH, two spaces, NAME)")
             continue
         escaped, digest, name = match.groups()
-        if escaped:  # GNU sha256sum escapes names holding a newline or backslash
-            name = name.replace("\\n", "\n").replace("\\\\", "\\")
+        if escaped:  # GNU sha256sum escapes names holding a backslash, newline or carriage return
+            name = unescape_sums_name(name)
+            if name is None:
+                report.problem(path, f"line {number}: the name is not validly escaped (\\\\, \\n, \\r)")
+                continue
         if name in listed:
             report.problem(path, f"line {number}: {name} is listed twice")
         listed.add(name)
