@@ -52,8 +52,11 @@ def _kind(path: Path) -> str | None:
 def _sidecar(path: Path, name: str) -> Path | None:
     for suffix in YAML_SUFFIXES:
         candidate = path.parent / f"{name}{META_SUFFIX}{suffix}"
-        if candidate.is_file():
-            return candidate
+        try:
+            if candidate.is_file():
+                return candidate
+        except OSError:  # a sidecar name too long for the file system: there is none
+            continue
     return None
 
 
