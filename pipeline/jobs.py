@@ -98,6 +98,18 @@ def dependencies(document: Document, base_dir: Path, settings: Settings) -> byte
     return h.digest()
 
 
+def _with_images(options: RenderOptions, document: Document, job: Job, out: Rendered) -> RenderOptions:
+    """``options`` with the document's usable images: judged once, before any edition renders,
+    for every writer alike, with one warning per image left out (not one per edition)."""
+    from pipeline.writers.images import caption_images, check_images
+
+    if not caption_images(document):
+        return replace(options, images={})
+    images, problems = check_images(document, options.base_dir)
+    out.warnings += [f"{job.source.path}: {message}" for message in problems]
+    return replace(options, images=images)
+
+
 def render_edition(name: str, document: Document, options: RenderOptions) -> Edited:
     """Render one edition; never raises for a writer's failure (the other editions go on)."""
     from pipeline.fonts import FontError
@@ -189,18 +201,6 @@ def _render_job(job: Job, children: Any) -> Rendered:
         elif edited.data is not None:
             out.editions[name] = (edited.data, edited.seconds)
     return out
-
-
-def _with_images(options: RenderOptions, document: Document, job: Job, out: Rendered) -> RenderOptions:
-    """``options`` with the document's usable images: judged once, before any edition renders,
-    for every writer alike, with one warning per image left out (not one per edition)."""
-    from pipeline.writers.images import caption_images, check_images
-
-    if not caption_images(document):
-        return replace(options, images={})
-    images, problems = check_images(document, options.base_dir)
-    out.warnings += [f"{job.source.path}: {message}" for message in problems]
-    return replace(options, images=images)
 
 
 def _edition_processes(job: Job) -> Any:

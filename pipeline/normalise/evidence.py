@@ -79,7 +79,8 @@ class Evidence:
 
     def display_sized(self, u: Unit) -> bool:
         """Short enough to be a title, deck or heading (:data:`DISPLAY_CHARS`)."""
-        return len(u.text) <= DISPLAY_CHARS[0 if self.zhline(u) else 1]
+        n = len(u.text)
+        return n <= DISPLAY_CHARS[0] or (n <= DISPLAY_CHARS[1] and not self.zhline(u))
 
     def strong(self, u: Unit) -> bool:
         """A real body paragraph: ends a sentence and is long."""
