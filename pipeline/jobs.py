@@ -98,6 +98,18 @@ def dependencies(document: Document, base_dir: Path, settings: Settings) -> byte
     return h.digest()
 
 
+def _with_images(options: RenderOptions, document: Document, job: Job, out: Rendered) -> RenderOptions:
+    """``options`` with the document's usable images: judged once, before any edition renders,
+    for every writer alike, with one warning per image left out (not one per edition)."""
+    from pipeline.writers.images import caption_images, check_images
+
+    if not caption_images(document):
+        return replace(options, images={})
+    images, problems = check_images(document, options.base_dir)
+    out.warnings += [f"{job.source.path}: {message}" for message in problems]
+    return replace(options, images=images)
+
+
 def render_edition(name: str, document: Document, options: RenderOptions) -> Edited:
     """Render one edition; never raises for a writer's failure (the other editions go on)."""
     from pipeline.fonts import FontError
@@ -166,6 +178,7 @@ def _render_job(job: Job, children: Any) -> Rendered:
     existing = dict(job.existing)
     started = children is not None and not existing
     if started:  # nothing can be skipped: the editions start now, the YAML and keys meanwhile
+        options = _with_images(options, document, job, out)
         _start_editions(list(job.writers), document, options, children)
     out.yaml = dump_document(document).encode("utf-8")
     files = dependencies(document, job.source.path.parent, job.settings)
@@ -174,6 +187,8 @@ def _render_job(job: Job, children: Any) -> Rendered:
         out.keys[name] = input_key(out.yaml, name, job.settings, job.source_date_epoch, files)
         if existing.get(name) != out.keys[name]:
             todo.append(name)
+    if todo and not started:
+        options = _with_images(options, document, job, out)
     if children is not None and not started:
         _start_editions(todo, document, options, children)
     cache_warnings: list[str] = []  # the font cache's, from edition processes

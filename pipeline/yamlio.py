@@ -159,6 +159,52 @@ _PATTERN_WORDS = {
 }
 
 
+_ISO_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?"
+                       r"(?:[+-](\d{2}):?(\d{2})|Z)?)?)?)?")
+
+
+def date_problem(value: str) -> str | None:
+    """Why a date the schema's pattern admits is not a real one (``2020-02-30``, ``T25:00``), or
+    None. Editions print and record only real dates: the EPUB would leave an impossible one out."""
+    import datetime as dt
+
+    m = _ISO_DATE.fullmatch(value)
+    if m is None:
+        return None  # the pattern reports its shape
+    year, month, day, hour, minute, second, off_h, off_m = (
+        None if g is None else int(g) for g in m.groups())
+    if year == 0:
+        return "year 0000 is not in the calendar"
+    if month is not None and not 1 <= month <= 12:
+        return f"there is no month {month:02d}"
+    if day is not None:
+        try:
+            dt.date(year, month, day)  # type: ignore[arg-type]
+        except ValueError:
+            return f"{year:04d}-{month:02d} has no day {day:02d}"
+    for number, top, what in ((hour, 23, "hour"), (minute, 59, "minute"), (second, 59, "second"),
+                              (off_h, 23, "time-zone offset hour"), (off_m, 59, "time-zone offset minute")):
+        if number is not None and number > top:
+            return f"there is no {what} {number:02d}"
+    return None
+
+
+def _validator(root: dict[str, Any]) -> Any:
+    """A validator of ``root`` that also checks the ``calendar-date`` format (real dates)."""
+    from jsonschema import Draft202012Validator, FormatChecker
+
+    checker = FormatChecker(formats=())
+
+    @checker.checks("calendar-date", raises=ValueError)
+    def _calendar_date(value: object) -> bool:
+        problem = date_problem(value) if isinstance(value, str) else None
+        if problem:
+            raise ValueError(problem)
+        return True
+
+    return Draft202012Validator(root, format_checker=checker)
+
+
 def _describe(error: Any) -> list[tuple[Path_, str, bool]]:
     """(path, message, at_key) for one jsonschema error, worded for people editing YAML."""
     path = tuple(error.absolute_path)
@@ -181,6 +227,8 @@ def _describe(error: Any) -> list[tuple[Path_, str, bool]]:
         return [(path, f"{inst!r} is not of type {error.validator_value}", False)]
     if v == "pattern" and path and path[-1] in _PATTERN_WORDS:
         return [(path, f"{inst!r} is not {_PATTERN_WORDS[path[-1]]}", False)]
+    if v == "format" and error.cause is not None:
+        return [(path, f"{inst!r} is not a real date: {error.cause}", False)]
     if v == "minLength" and inst == "":
         return [(path, "must not be empty", False)]
     if v == "minItems":
@@ -194,8 +242,6 @@ def parse(text: str, name: str = "<string>", definition: str | None = None) -> d
     ``definition`` validates against one of the schema's ``$defs`` instead of the whole document
     (``meta-override`` for metadata sidecars).
     """
-    from jsonschema import Draft202012Validator
-
     loader = None
     try:
         loader = yaml.SafeLoader(text)  # its reader refuses unprintable characters right here
@@ -242,7 +288,7 @@ def parse(text: str, name: str = "<string>", definition: str | None = None) -> d
     root = schema() if definition is None else {**schema(), "$ref": f"#/$defs/{definition}"}
     if definition is not None:
         root = {k: v for k, v in root.items() if k in ("$schema", "$id", "$defs", "$ref")}
-    for error in Draft202012Validator(root).iter_errors(data):
+    for error in _validator(root).iter_errors(data):
         for path, message, at_key in _describe(error):
             pos = conv.key_positions.get(path) if at_key else None
             pos = pos or _error_location(conv, path)
@@ -256,12 +302,10 @@ def parse(text: str, name: str = "<string>", definition: str | None = None) -> d
 
 def validate_meta(overrides: dict[str, Any]) -> list[str]:
     """Problems with metadata given on the command line (``--meta``, ``--lang``), one per field."""
-    from jsonschema import Draft202012Validator
-
     root = {k: v for k, v in schema().items() if k in ("$schema", "$id", "$defs")}
     root["$ref"] = "#/$defs/meta-override"
     problems = []
-    for error in Draft202012Validator(root).iter_errors(overrides):
+    for error in _validator(root).iter_errors(overrides):
         for path, message, _ in _describe(error):
             problems.append(f"{format_path(('meta', *path))}: {message}")
     return sorted(problems)

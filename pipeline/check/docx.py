@@ -1,4 +1,5 @@
-"""DOCX packages: the parts and styles Word needs, well-formed and typed, East Asian language for CJK text."""
+"""DOCX packages: the parts and styles Word needs, well-formed and typed, every relationship
+resolved (a dangling one and LibreOffice cannot open the file), East Asian language for CJK text."""
 
 from __future__ import annotations
 
@@ -12,7 +13,11 @@ from pipeline.check.zips import open_zip, parse_xml
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 DC = "{http://purl.org/dc/elements/1.1/}"
-DOCX_REQUIRED = ("[Content_Types].xml", "word/document.xml", "word/styles.xml", "docProps/core.xml")
+REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+#: attributes in this namespace (``r:id``, ``r:embed``...) name a relationship of their part
+R_ATTR = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+DOCX_REQUIRED = ("[Content_Types].xml", "_rels/.rels", "word/document.xml", "word/styles.xml",
+                 "docProps/core.xml")
 #: style names Word ships (``w:name``, compared case-insensitively) the editions rely on
 DOCX_STYLES = ("Normal", "heading 1", "Title")
 #: languages whose text Word lays out with the East Asian font slot and rules
@@ -46,6 +51,7 @@ def check_docx(path: Path, report: Report) -> None:
                     continue
                 if name not in overrides and name.rsplit(".", 1)[-1].lower() not in defaults:
                     report.problem(path, f"part {name} has no content type in [Content_Types].xml")
+        _check_relationships(path, names, parsed, report)
         document = parsed.get("word/document.xml")
         text = ""
         if document is not None:
@@ -55,6 +61,46 @@ def check_docx(path: Path, report: Report) -> None:
         styles = parsed.get("word/styles.xml")
         if styles is not None:
             _check_docx_styles(path, styles, parsed.get("docProps/core.xml"), text, report)
+
+
+def _check_relationships(path: Path, names: set[str], parsed: dict[str, ElementTree.Element],
+                         report: Report) -> None:
+    """Every internal target of every ``_rels/*.rels`` part is in the package, and every
+    relationship a part names (``r:id``, ``r:embed``...) is one of its own."""
+    import posixpath
+    from urllib.parse import unquote
+
+    ids: dict[str, set[str]] = {}
+    for rels in sorted(n for n in parsed if n.endswith(".rels")):
+        folder, _, file = rels.rpartition("_rels/")
+        source = folder + file.removesuffix(".rels")  # "" for the package's own _rels/.rels
+        if source and source not in names:
+            report.problem(path, f"{rels} describes the relationships of {source}, which is not in "
+                                 "the package")
+        ids[source] = set()
+        for rel in parsed[rels].iter(f"{REL}Relationship"):
+            rid = rel.get("Id") or "?"
+            ids[source].add(rid)
+            if rel.get("TargetMode") == "External":
+                continue
+            target = unquote((rel.get("Target") or "").split("#", 1)[0])
+            if target.startswith("/"):
+                resolved = posixpath.normpath(target.lstrip("/"))
+            else:
+                resolved = posixpath.normpath(posixpath.join(folder.rstrip("/"), target))
+            if not target or resolved not in names:
+                report.problem(path, f"{rels}: relationship {rid} points to {resolved or '(nothing)'}, "
+                                     "which is not in the package")
+    for name, root in sorted(parsed.items()):
+        if name.endswith(".rels") or name == "[Content_Types].xml":
+            continue
+        used = {v for e in root.iter() for k, v in e.attrib.items() if k.startswith(R_ATTR)}
+        unknown = sorted(used - ids.get(name, set()), key=lambda r: (len(r), r))
+        if unknown:
+            folder, _, file = name.rpartition("/")
+            rels = f"{folder}/_rels/{file}.rels" if folder else f"_rels/{file}.rels"
+            report.problem(path, f"{name} refers to relationship{'s' if len(unknown) > 1 else ''} "
+                                 f"{', '.join(unknown)}, which {rels} does not define")
 
 
 def _check_docx_styles(path: Path, styles: ElementTree.Element, core: ElementTree.Element | None,

@@ -1,32 +1,56 @@
-"""PDFs: they parse, every font is embedded, the text is extractable, headings have an outline."""
+"""PDFs: the file structure is sound (cross-reference table, every stream decodes: qpdf's
+judgement through pikepdf when installed, else pypdf's), every font is embedded, the text is
+extractable, headings have an outline. Nothing the PDF libraries say leaks to the terminal: each
+of their warnings is a problem line."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import logging
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from pipeline.check.document import document_beside
 from pipeline.check.report import Report
 
+#: structure problems listed for one file; the rest are counted in one more line
+MAX_STRUCTURE_LINES = 8
+
 
 def check_pdf(path: Path, report: Report) -> None:
-    """Parses; every font embedded; text extractable; an outline when the document has headings."""
+    """Sound structure; every font embedded; text extractable; an outline when the document has
+    headings."""
     try:
-        from pypdf import PdfReader
-        from pypdf.errors import PyPdfError
+        import pypdf  # noqa: F401
     except ImportError:
         report.problem(path, "cannot check PDFs: the pypdf package is not installed")
         return
+    with _captured("pypdf", "pikepdf") as warned:
+        reader = _check_pdf(path, report)
+        if reader is not None:
+            _check_structure(path, reader, warned, report)
+
+
+def _check_pdf(path: Path, report: Report):
+    """The pypdf reader after the checks of fonts, text and outline; None if it cannot parse."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
     try:
         reader = PdfReader(path, strict=True)
         pages = list(reader.pages)
     except (PyPdfError, OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         report.problem(path, f"not a valid PDF: {exc or type(exc).__name__}")
-        return
+        return None
     if not pages:
         report.problem(path, "has no pages")
-        return
+    else:
+        _check_content(path, reader, pages, report)
+    return reader
 
+
+def _check_content(path: Path, reader, pages: list, report: Report) -> None:
+    """Every font embedded; text extractable; an outline when the document has headings."""
     unembedded: dict[str, list[int]] = {}
     text_parts: list[str] = []
     for number, page in enumerate(pages, 1):
@@ -63,6 +87,84 @@ def check_pdf(path: Path, report: Report) -> None:
     if text and title and title not in text:
         report.problem(path, "the extracted text does not contain the title; text extraction is broken "
                              "(check the fonts' ToUnicode maps)")
+
+
+@contextlib.contextmanager
+def _captured(*loggers: str) -> Iterator[list[str]]:
+    """The warnings the named libraries log meanwhile, kept from the terminal (pypdf logs a
+    repaired cross-reference table and carries on)."""
+    found: list[str] = []
+
+    class _Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            found.append(" ".join(record.getMessage().split()))
+
+    handler = _Keep(logging.WARNING)
+    saved = []
+    for name in loggers:
+        logger = logging.getLogger(name)
+        saved.append((logger, logger.propagate))
+        logger.addHandler(handler)
+        logger.propagate = False
+    try:
+        yield found
+    finally:
+        for logger, propagate in saved:
+            logger.removeHandler(handler)
+            logger.propagate = propagate
+
+
+def _check_structure(path: Path, reader, warned: list[str], report: Report) -> None:
+    """The cross-reference table and every stream: qpdf's verdict (``qpdf --check``, through
+    pikepdf) when pikepdf is installed, else pypdf's, which decodes every stream itself. What
+    either parser had to repair is damage."""
+    found = _qpdf_problems(path)
+    if found is None:
+        report.note("PDF structure checked by pypdf only: qpdf's check skipped (pikepdf is not "
+                    "installed; pip install 'publish[check]')")
+        found = _undecodable_streams(reader)
+    if not found:  # pypdf's words for damage qpdf has already described are left out
+        found = list(dict.fromkeys(f"pypdf: {message}" for message in warned))
+    for message in found[:MAX_STRUCTURE_LINES]:
+        report.problem(path, f"damaged PDF structure: {message}")
+    if len(found) > MAX_STRUCTURE_LINES:
+        report.problem(path, f"damaged PDF structure: {len(found) - MAX_STRUCTURE_LINES} more problems")
+
+
+def _qpdf_problems(path: Path) -> list[str] | None:
+    """What qpdf finds wrong with the file (its ``--check``), or None without pikepdf."""
+    try:
+        import pikepdf
+    except ImportError:
+        return None
+    prefix = f"WARNING: {path}"
+    try:
+        with pikepdf.open(path) as pdf:
+            check = getattr(pdf, "check_pdf_syntax", None) or pdf.check  # its name before pikepdf 9
+            messages = [*pdf.get_warnings(), *check()]
+    except pikepdf.PdfError as exc:
+        messages = [str(exc)]
+    out = []
+    for message in messages:
+        message = " ".join(str(message).split())
+        for cut in (prefix, str(path)):
+            message = message.removeprefix(cut)
+        out.append("qpdf: " + message.lstrip(": "))
+    return out
+
+
+def _undecodable_streams(reader) -> list[str]:
+    """A line for every object pypdf cannot read and every stream it cannot decode."""
+    out = []
+    size = int(reader.trailer.get("/Size", 0) or 0)
+    for number in range(1, size):
+        try:
+            obj = reader.get_object(number)
+            if hasattr(obj, "get_data"):
+                obj.get_data()
+        except Exception as exc:  # noqa: BLE001 - any failure is damage to report, not a crash
+            out.append(f"object {number} cannot be read: {type(exc).__name__}: {exc}")
+    return out
 
 
 def _ranges(numbers: list[int]) -> str:

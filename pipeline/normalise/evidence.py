@@ -28,6 +28,10 @@ _TAG_PREFIX = re.compile(r"^(?:文章|相關|相关)?(?:tags?|topics?|keywords?|
 #: a single "…" or "..." at the end (not the author's "……"): the site cut a teaser short
 _TRUNCATED = re.compile(r"(?<![…])…\s*$|(?<!\.)\.\.\.\s*$")
 _SENT_END = re.compile(r"[。！？!?]|\.(?=\s|$)")
+#: the longest line, in characters, that may be display type (a title, deck or heading), for
+#: Chinese and for other lines: a longer one is text whatever its punctuation (a scraped page
+#: that lost its line breaks is one line of 100,000 characters, not a headline)
+DISPLAY_CHARS = (150, 300)
 
 
 
@@ -73,6 +77,11 @@ class Evidence:
     def zhline(self, u: Unit) -> bool:
         return _zhline(u.text, self.zh)
 
+    def display_sized(self, u: Unit) -> bool:
+        """Short enough to be a title, deck or heading (:data:`DISPLAY_CHARS`)."""
+        n = len(u.text)
+        return n <= DISPLAY_CHARS[0] or (n <= DISPLAY_CHARS[1] and not self.zhline(u))
+
     def strong(self, u: Unit) -> bool:
         """A real body paragraph: ends a sentence and is long."""
         if u.kind not in ("", "P") or not terminated(u.text) or u.text.endswith((":", "：")):
@@ -83,6 +92,8 @@ class Evidence:
 
     def heading_like(self, u: Unit) -> bool:
         """Short, no final punctuation (or an English question): a heading candidate."""
+        if not self.display_sized(u):
+            return False
         if u.kind == "P" and not self.zhline(u) and u.text.endswith("?") and self.size(u) <= 8 \
                 and len(_SENT_END.findall(u.text)) == 1 and u.text[:1].isupper():
             return True
@@ -99,6 +110,6 @@ class Evidence:
         """A short one-sentence question/exclamation: a sub-deck when it follows a heading."""
         if u.kind != "P" or not re.search(r"[？?！!]$", u.text.rstrip("”」’』\"'")):
             return False
-        if len(_SENT_END.findall(u.text)) > 1:
+        if len(_SENT_END.findall(u.text)) > 1 or not self.display_sized(u):
             return False
         return self.size(u) <= (30 if self.zhline(u) else 12)

@@ -75,7 +75,7 @@ class FlowPasses(Evidence):
                 self.a.bylines.append((u, metamod.Byline(raw=u.text, author=name.group(1))))
                 continue
             big = self.size(u) >= (15 if self.zhline(u) else 6)
-            if not seen_block and big and (self.zhline(u) or self.size(u) < 40):
+            if not seen_block and big and self.display_sized(u) and (self.zhline(u) or self.size(u) < 40):
                 u.decide("heading", "long line right after the title (deck)")
                 u.level = 2
             seen_block = True
@@ -202,7 +202,7 @@ class FlowPasses(Evidence):
                     u.decide("paragraph", "short line, not before a paragraph")
             else:
                 words = self.size(u)
-                if words >= 25:
+                if words >= 25 or not self.display_sized(u):
                     u.decide("paragraph", "long line without final punctuation")
                 elif words >= 8:
                     u.decide("caption", "unterminated sentence-like line outside running text")

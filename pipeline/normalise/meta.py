@@ -51,7 +51,8 @@ def parse_date(text: str) -> tuple[str, re.Match[str]] | None:
         except (ValueError, KeyError):
             continue
         half, hh, mm, ss, ampm = g[3], g[4], g[5], g[6], g[7]
-        if hh is not None and mm is not None and int(hh) < 24 and int(mm) < 60:
+        if hh is not None and mm is not None and int(hh) < 24 and int(mm) < 60 \
+                and (ss is None or int(ss) < 60):
             hour = int(hh)
             if (half in ("下午", "晚上", "晚間", "晚间") or (ampm or "").lower() == "p") and hour < 12:
                 hour += 12

@@ -175,7 +175,7 @@ class RegionPasses(Evidence):
         cands: list[int] = []
         for i in range(limit):
             u = self.u[i]
-            if u.kind not in ("U", "P"):
+            if u.kind not in ("U", "P") or not self.display_sized(u):
                 continue
             t = u.text
             n = self.size(u)

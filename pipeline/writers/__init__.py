@@ -50,6 +50,9 @@ class RenderOptions:
     charset: str | None = None
     #: called with a warning message (e.g. a character no font has); default: ignored
     warn: object = None
+    #: the caption images judged usable before rendering (:mod:`pipeline.writers.images`), by the
+    #: path the document gives; None: each writer has them judged as it meets them
+    images: dict[str, bytes] | None = None
 
     def warning(self, message: str) -> None:
         if callable(self.warn):
@@ -337,31 +340,18 @@ def entry_point_names() -> tuple[str, ...]:
 
 
 def load_image(writer: str, image: str, options: RenderOptions) -> bytes | None:
-    """The bytes of a caption's image, or None after a warning saying why it was left out.
+    """The bytes of a caption's image, or None when it is to be left out.
 
-    One rule for every writer: the path is relative to the document's folder and may not leave it
-    (a hand-edited YAML must not pull in arbitrary files), and the file must be an image PIL reads.
-    """
-    base = Path(options.base_dir or Path.cwd()).resolve()
-    path = (base / image).resolve()
-    if not path.is_relative_to(base):
-        options.warning(f"{writer}: image {image!r} lies outside {base}; left out")
-        return None
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        options.warning(f"{writer}: image {image!r} cannot be read ({exc.strerror or exc}); left out")
-        return None
-    import io
+    One rule for every writer (:mod:`pipeline.writers.images`): a build has judged every image
+    before rendering and warned once (``options.images``); a writer called on its own has the
+    image judged here, and says why it left it out."""
+    if options.images is not None:
+        return options.images.get(image)
+    from pipeline.writers.images import read_image
 
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(data)) as probe:
-            probe.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        options.warning(f"{writer}: image {image!r} is not an image format it can read; left out")
-        return None
+    data, why = read_image(options.base_dir, image)
+    if data is None:
+        options.warning(f"{writer}: image {image!r} {why}; left out")
     return data
 
 

@@ -69,6 +69,7 @@ def _normalise_date(value: str | None) -> str | None:
         return None
     value = value.strip()
     value = re.sub(r"^(\d{4}-\d{2}-\d{2}) (?=\d)", r"\1T", value)  # the schema allows a space
+    value = re.sub(r"(T\d{2}:\d{2}(?::\d{2})?[+-]\d{2})(\d{2})$", r"\1:\2", value)  # and +0800
     m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2})(T\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:\d{2})?)?)?)?",
                      value)
     if m:

@@ -15,10 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.model import Caption
 from pipeline.writers import FONT_DEFLATE, WriterError
 from pipeline.writers.epub.book import _XML_INVALID, _Asset, _Book, _normalise_date, _toc_tree
 
@@ -205,41 +203,20 @@ def _package(book: _Book, identifier: str, pages: list[tuple[str, str, bytes]], 
     return _reproducible_zip(out.getvalue(), book.options.source_date_epoch)
 
 
-def _sniff_image(data: bytes) -> tuple[str, str] | None:
-    """(extension, media type) of a core-media-type image, by its magic bytes."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png", "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "jpg", "image/jpeg"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "gif", "image/gif"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp", "image/webp"
-    return None
-
-
 def _load_images(book: _Book) -> dict[str, _Asset]:
-    """Read the photos captions name, below ``base_dir`` only; a missing one is reported."""
-    base = (book.options.base_dir or Path.cwd()).resolve()
+    """The photos captions name that the one image check passed (``load_image``), as assets."""
+    from pipeline.writers import load_image
+    from pipeline.writers.images import caption_images, media_type
+
+    extensions = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif"}
     images: dict[str, _Asset] = {}
-    for block in book.document.blocks:
-        if not isinstance(block, Caption) or not block.image or block.image in images:
+    for image in caption_images(book.document):
+        data = load_image("epub", image, book.options)
+        if data is None:
             continue
-        path = (base / block.image).resolve()
-        if not path.is_relative_to(base):
-            book.options.warning(f"epub: image {block.image!r} is outside {base}; left out")
-            continue
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            book.options.warning(f"epub: image {block.image!r} cannot be read ({exc.strerror}); left out")
-            continue
-        kind = _sniff_image(data)
-        if kind is None:
-            book.options.warning(f"epub: image {block.image!r} is not PNG, JPEG, GIF or WebP; left out")
-            continue
+        media = media_type(data)
         n = len(images) + 1
-        images[block.image] = _Asset(f"images/photo-{n:03d}.{kind[0]}", kind[1], data, f"photo-{n:03d}")
+        images[image] = _Asset(f"images/photo-{n:03d}.{extensions[media]}", media, data, f"photo-{n:03d}")
     return images
 
 

@@ -106,14 +106,21 @@ class PageLayout:
         if i >= len(flows) or depth > 4:
             return 0.0
         f = flows[i]
-        n = len(f.boxes)
-        if f.splittable and n >= 4:
-            part = self._snap(f.before + sum(b.height for b in f.boxes[:2]))
-            return part
+        if self._breaks(f):
+            lo = 2 if len(f.boxes) >= 4 else 1
+            return self._snap(f.before + sum(b.height for b in f.boxes[:lo]))
         h = self._height(f, False)
         if f.keep_with_next:
             h += self._min_head(flows, i + 1, depth + 1)
         return h
+
+    def _breaks(self, flow: Flow) -> bool:
+        """Whether ``flow`` may break between its boxes: a paragraph of four lines or more, and
+        any flow taller than a whole page (a heading or title of a thousand lines), which would
+        otherwise run off the page, cut, over the folio."""
+        if flow.splittable and len(flow.boxes) >= 4:
+            return True
+        return len(flow.boxes) > 1 and self._height(flow, True) > self.frame_h + 1e-6
 
     def paginate(self, flows: list[Flow]) -> list[list[tuple[Flow, float, bool]]]:
         """Place flows on pages: (flow, y offset from frame top, at_top) per page."""
@@ -137,21 +144,23 @@ class PageLayout:
                 i += 1
                 continue
             n = len(f.boxes)
-            if f.splittable and n >= 4:
+            if self._breaks(f):
                 before = 0.0 if at_top else f.before
                 k = 0
                 while k < n and self._snap(before + sum(b.height for b in f.boxes[:k + 1])) + y <= H:
                     k += 1
-                k = min(k, n - 2)
-                if k >= 2:
-                    head = Flow(f.boxes[:k], f.before, 0.0, splittable=True, above_share=f.above_share)
+                # no widows or orphans (two lines each side) where the flow has lines to spare
+                lo, k = (2, min(k, n - 2)) if n >= 4 else (1, min(k, n - 1))
+                if k >= lo or (at_top and k >= 1):
+                    head = Flow(f.boxes[:k], f.before, 0.0, splittable=True, above_share=f.above_share,
+                                outline=f.outline)
                     tail = Flow(f.boxes[k:], 0.0, f.after, f.keep_with_next, True, f.above_share)
                     pages[-1].append((head, y, at_top))
                     queue[i] = tail
                     pages.append([])
                     y = 0.0
                     continue
-            if at_top:  # taller than a page and cannot split: let it overflow rather than loop
+            if at_top:  # one box taller than a page: let it overflow rather than loop
                 pages[-1].append((f, y, at_top))
                 y += h
                 i += 1

@@ -24,6 +24,8 @@ PLACEHOLDERS = ("〓", "\ufffd")
 #: spaces drawn as a plain space plus an adjustment: character -> width in ems
 _WIDE_SPACES = {"\u2002": 0.5, "\u2003": 1.0, "\u2009": 0.2}
 _KEEP_INVISIBLE = frozenset("\n\t\r\u200b\u00ad")
+#: titles and headings of up to this many lines are balanced (:meth:`TextRuns.balanced`)
+BALANCE_LINES = 6
 
 
 @dataclass
@@ -219,9 +221,12 @@ class TextRuns:
         return kerns
 
     def balanced(self, runs: list[tuple[str, Style]], measure: float) -> list[SetLine]:
-        """Ragged lines of similar length (titles): the narrowest measure that keeps the count."""
+        """Ragged lines of similar length (titles): the narrowest measure that keeps the count.
+
+        A title or heading of more than a few lines is not display type any more: it is set
+        as composed (balancing a page-long one would cost seconds and show nothing)."""
         lines = self.compose(runs, measure, justify=False)
-        if len(lines) < 2:
+        if not 2 <= len(lines) <= BALANCE_LINES:
             return lines
         lo, hi = measure * 0.5, measure
         best = lines
