@@ -17,16 +17,19 @@ from collections import Counter
 
 from pipeline.model import Caption, Document, Heading, ListBlock, Paragraph, Quote
 from pipeline.normalise import lexicon
+from pipeline.normalise.evidence import _HAN
+from pipeline.normalise.evidence import _SENT_END as _SENT
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
-_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
-_DIGIT = re.compile(r"\d")
-_DATE = re.compile(r"(?:19|20)\d\d\s*[-/.年]\s*\d{1,2}|\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?|"
-                   r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}\b", re.I)
-_TIME = re.compile(r"\b\d{1,2}:\d{2}\b")
-_SENT = re.compile(r"[。！？!?]|\.(?=\s|$)")
-_SEPS = re.compile(r"[|｜»›>·•・]")
-_BULLET = re.compile(r"^(?:[•●○■□◆◇▪▫‣⁃∙◦·\-\*–—]\s*|\(?\d{1,2}[.)、]\s*|[（(]\d{1,2}[）)]\s*)")
+#: the patterns a line's features look for
+_RE = {
+    "latin": re.compile(r"[A-Za-z\u00c0-\u024f]"),
+    "digit": re.compile(r"\d"),
+    "date": re.compile(r"(?:19|20)\d\d\s*[-/.年]\s*\d{1,2}|\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?|"
+        r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}\b", re.I),
+    "time": re.compile(r"\b\d{1,2}:\d{2}\b"),
+    "seps": re.compile(r"[|｜»›>·•・]"),
+    "bullet": re.compile(r"^(?:[•●○■□◆◇▪▫‣⁃∙◦·\-\*–—]\s*|\(?\d{1,2}[.)、]\s*|[（(]\d{1,2}[）)]\s*)"),
+}
 _TERMINALS = {
     **dict.fromkeys("。！？!?.", "stop"), "…": "ellipsis", **dict.fromkeys("：:", "colon"),
     **dict.fromkeys("，,、", "comma"), **dict.fromkeys("；;", "semi"), **dict.fromkeys(")）", "paren"),
@@ -50,7 +53,7 @@ class _Line:
     def __init__(self, text: str):
         self.text = text
         han = len(_HAN.findall(text))
-        latin = len(_LATIN.findall(text))
+        latin = len(_RE["latin"].findall(text))
         self.zh = han >= latin and han > 0
         self.size = len(re.sub(r"\s", "", text)) if self.zh else len(text.split())
         self.size_b = _bucket(self.size, (2, 3, 5, 8, 12, 20, 35, 60, 100, 200) if self.zh
@@ -115,20 +118,20 @@ def features(texts: list[str], roles: list[str] | None = None) -> list[list[str]
         script = "zh" if line.zh else "la"
         f = ["bias", f"size={script}{line.size_b}", f"end={line.end}", f"end-size={line.end}{line.size_b}",
              f"sents={min(line.sents, 4)}", f"prose={line.prose}"]
-        digits = len(_DIGIT.findall(line.text))
+        digits = len(_RE["digit"].findall(line.text))
         f.append(f"digits={_bucket(digits / max(1, len(line.text)), (0.01, 0.1, 0.3, 0.6))}")
-        if _DATE.search(line.text):
+        if _RE["date"].search(line.text):
             f.append("date")
-        if _TIME.search(line.text):
+        if _RE["time"].search(line.text):
             f.append("time")
-        seps = len(_SEPS.findall(line.text))
+        seps = len(_RE["seps"].findall(line.text))
         if seps:
             f.append(f"seps={min(seps, 3)}")
         if line.furniture:
             f.append(f"furniture={line.furniture}")
         if lexicon.breadcrumb(line.text):
             f.append("breadcrumb")
-        if _BULLET.match(line.text):
+        if _RE["bullet"].match(line.text):
             f.append("bullet")
         if "©" in line.text or "copyright" in line.text.lower() or "版權" in line.text or "版权" in line.text:
             f.append("copyright")
