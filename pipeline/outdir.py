@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.dirlock import DirLock, LockError
+from pipeline.signals import signals_held
 
 TEMP_PREFIX = ".publish-tmp."
 LOCK_NAME = ".publish.lock"
@@ -269,7 +270,7 @@ class OutputDir:
         after the file lands, so a build killed at any moment leaves the old entry (whose hash the
         new file does not match: rebuilt) or the new one."""
         digest = hashlib.sha256(data).hexdigest()
-        with _signals_held():  # Ctrl-C or SIGTERM lands before the file or after its record
+        with signals_held():  # Ctrl-C or SIGTERM lands before the file or after its record
             target = self.write(name, data)
             self.manifest()[name] = Built(key, digest)
             try:
@@ -333,21 +334,6 @@ class OutputDir:
         if self._journal is not None:
             os.close(self._journal)
             self._journal = None
-
-
-@contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM back (they arrive when the block ends), where the platform can."""
-    held = {signal.SIGINT, signal.SIGTERM}
-    try:
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    except (AttributeError, OSError, ValueError):  # pragma: no cover - Windows
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _stamp(st: os.stat_result) -> list[int]:

@@ -142,3 +142,41 @@ def test_a_damaged_manifest_or_stamp_cache_means_nothing_is_trusted(tmp_path: Pa
     damaged = OutputDir(tmp_path)
     assert damaged.manifest() == {} and damaged.manifest_unreadable
     assert damaged.verify("a.pdf") == UNLISTED
+
+
+def test_an_interrupt_taken_by_another_thread_still_waits_for_the_record(tmp_path, monkeypatch) -> None:
+    """With a process pool, its manager thread (started before any mask) takes Ctrl-C and Python
+    raises it in the main thread: the edition must still not land without its record, or
+    SHA256SUMS lists a hash the file does not have (seen in CI with -j 2)."""
+    import hashlib
+    import os
+    import signal
+    import threading
+
+    out = OutputDir(tmp_path / "out")
+    out.prepare()
+    go = threading.Event()
+
+    def interrupter() -> None:  # started before the write, so its signal mask is the default one
+        go.wait(10)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    helper = threading.Thread(target=interrupter)
+    helper.start()
+    real_write = OutputDir.write
+
+    def write_then_interrupt(self, name, data):
+        target = real_write(self, name, data)
+        if name == "a.pdf":
+            go.set()
+            helper.join()
+            for _ in range(1000):  # the main thread runs the Python handler between bytecodes
+                pass
+        return target
+
+    monkeypatch.setattr(OutputDir, "write", write_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        out.write_edition("a.pdf", b"%PDF new", "key")
+        pytest.fail("the interrupt was lost")
+    assert out.manifest()["a.pdf"].sha256 == hashlib.sha256(b"%PDF new").hexdigest()
+    assert (tmp_path / "out" / ".publish-journal").read_text().count("a.pdf") == 1

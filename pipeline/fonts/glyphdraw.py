@@ -12,8 +12,9 @@ import contextlib
 import math
 import os
 import struct
-from collections.abc import Iterator
 from typing import Any
+
+from pipeline.signals import signals_held
 
 
 class HarfBuzzGlyphs:
@@ -44,39 +45,11 @@ def _draw_all(names: list[str], glyph_set: Any) -> list[bytes]:
     """The records of ``names``. Many glyphs (a cold store) are shared with one forked process
     when this one runs no other thread and has another CPU: drawing is pure Python, so that
     halves the wait for the first build on a machine."""
-    with _signals_held():
+    # HarfBuzz calls back into Python for every segment of an outline and swallows exceptions
+    # raised there: an interrupt in mid-glyph would silently drop part of the outline, and the
+    # store would keep the damaged glyph. Drawing a thousand glyphs takes a fraction of a second.
+    with signals_held():
         return _draw_all_held(names, glyph_set)
-
-
-@contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM while glyphs are drawn, and deliver them right after. HarfBuzz
-    calls back into Python for every segment of an outline and swallows exceptions raised
-    there, so an interrupt in mid-glyph would silently drop part of the outline, and the store
-    would keep the damaged glyph. Drawing a thousand glyphs takes a fraction of a second.
-
-    The Python-level handlers are swapped for ones that only note the signal (masking it at the
-    OS level is not enough: another thread may take it and the main thread still raises)."""
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield  # Python runs signal handlers in the main thread only: nothing to hold here
-        return
-    pending: list[int] = []
-    previous = {}
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            previous[sig] = signal.signal(sig, lambda signum, frame: pending.append(signum))
-        except (ValueError, OSError):  # pragma: no cover - no such signal here
-            pass
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
-        for sig in dict.fromkeys(pending):
-            signal.raise_signal(sig)
 
 
 def _draw_all_held(names: list[str], glyph_set: Any) -> list[bytes]:
