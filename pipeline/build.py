@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.jobs import Job, Rendered
-from pipeline.outdir import CHANGED, INTACT, MANIFEST_NAME, SUMS_NAME, OutputDir, OutputError
+from pipeline.outdir import CHANGED, INTACT, MANIFEST_NAME, SUMS_NAME, UNLISTED, OutputDir, OutputError
 from pipeline.settings import Settings
 from pipeline.sources import Source
 from pipeline.writers import RenderOptions
@@ -134,12 +134,17 @@ def _write(output: OutputDir, job: Job, rendered: Rendered, changed: set[str]) -
     path = output.path / f"{job.source.name}.yaml"
     existing = dict(job.existing)
     try:
-        if path.resolve() != job.source.path.resolve():  # never overwrite a YAML source
+        if path.resolve() == job.source.path.resolve():  # never overwrite a YAML source
+            output.forget(path.name)
+        elif (path.parent.resolve() == job.source.path.parent.resolve()
+              and output.verify(path.name) in (CHANGED, UNLISTED)):
+            # beside its own text, NAME.yaml is where the README says hand edits go: keep them
+            outcome.problems.append(f"{path}: edited since publish wrote it, or not written by publish; "
+                                    f"not overwritten (build from it: publish all {path})")
+        else:
             output.write_edition(path.name, rendered.yaml, None)
             outcome.editions.append(Edition("yaml", path, len(rendered.yaml), 0.0))
             _say_if_repaired(outcome, path, changed)
-        else:
-            output.forget(path.name)
         for writer in job.writers:
             path = output.path / f"{job.source.name}{_suffix(writer)}"
             if writer in rendered.editions:

@@ -222,8 +222,9 @@ class OutputDir:
             except ValueError:  # a torn last line, or damage: that edition is rebuilt
                 continue
             if isinstance(record, dict) and self._remember(record.get("name"), record):
-                stamp = [*(record.get("stamp") or ()), record["sha256"]]
-                if _valid_stamp(stamp):
+                stamp = record.get("stamp")
+                stamp = [*stamp, record["sha256"]] if isinstance(stamp, list) else None
+                if stamp is not None and _valid_stamp(stamp):
                     self._stamps[record["name"]] = stamp
         return self._built
 

@@ -65,13 +65,19 @@ def collect(paths: list[Path]) -> list[Source]:
     problems: list[str] = []
     chosen: dict[str, Source] = {}
     for given in paths:
-        if not given.exists():
-            problems.append(_missing(given))
+        try:
+            if not given.exists():
+                problems.append(_missing(given))
+                continue
+        except OSError as exc:  # a name the file system refuses (too long...)
+            problems.append(f"{given}: {exc.strerror or exc}")
             continue
         if given.is_dir():
             files: list[Path] = []
             unusable: list[str] = []  # an article's name with no file behind it (a dangling link)
             for p in sorted(given.iterdir()):
+                if p.name.startswith("."):  # hidden: an editor's lock or backup (.#story.txt)
+                    continue
                 if _kind(p) and p.is_file():
                     files.append(p)
                 elif _kind(p) and not p.is_dir():

@@ -160,7 +160,7 @@ _PATTERN_WORDS = {
 
 
 _ISO_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?"
-                       r"(?:[+-](\d{2}):?(\d{2})|Z)?)?)?)?")
+                       r"(?:[+-](\d{2}):?(\d{2})|Z)?)?)?)?", re.ASCII)
 
 
 def date_problem(value: str) -> str | None:

@@ -199,14 +199,20 @@ def test_a_build_waiting_for_the_lock_says_so_once_unless_quiet(tmp_path: Path) 
 
     write_sources(tmp_path / "src", "v1")
     (tmp_path / "out").mkdir()
+    message = f"waiting for another publish building into out{os.sep} ..."
+    said: list[str] = []
     with FileLock(str(tmp_path / "out" / LOCK_NAME)):
         loud = start("all", "src/a00.yaml", "-o", "out", cwd=tmp_path)
         quiet = start("all", "src/a01.yaml", "-o", "out", "-q", cwd=tmp_path)
-        time.sleep(2)
+        # hold the lock until the loud build has reached it (however loaded the machine is)
+        for line in loud.stderr:
+            said.append(line)
+            if message in line:
+                break
+        time.sleep(0.5)  # and give the quiet one a moment to queue behind it too
     results = [p.communicate(timeout=300) for p in (loud, quiet)]
     assert loud.returncode == 0 and quiet.returncode == 0, results
-    message = f"waiting for another publish building into out{os.sep} ..."
-    assert results[0][1].count(message) == 1, results[0][1]
+    assert ("".join(said) + results[0][1]).count(message) == 1, said + [results[0][1]]
     assert message not in results[1][1], results[1][1]
 
 
@@ -226,8 +232,8 @@ def test_two_builds_at_once_take_turns_and_corrupt_nothing(tmp_path: Path) -> No
     kept, replaced = assert_editions_whole(out, {})
     assert replaced == 3 * ARTICLES
     check_sums(out)
-    if second.returncode == 0:
-        assert results[1][0].count("unchanged") == 3 * ARTICLES, results[1][0]
+    if second.returncode == 0:  # whichever took the lock second found nothing left to build
+        assert 3 * ARTICLES in (results[0][0].count("unchanged"), results[1][0].count("unchanged")), results
 
 
 def test_a_build_waits_while_another_holds_the_lock(tmp_path: Path) -> None:
@@ -258,19 +264,22 @@ if sys.platform == "win32":  # pragma: no cover
 def test_an_interrupt_while_publish_starts_is_an_interrupt(tmp_path: Path, signum: int) -> None:
     """Ctrl-C in the first ~50 ms, while click and the command line are still being imported."""
     env = {**ENV, "PYTHONPROFILEIMPORTTIME": "1"}  # stderr says which module was just imported
-    proc = subprocess.Popen([PUBLISH, "writers"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
-        for line in proc.stderr:
-            if line.startswith("import time:") and line.rstrip().endswith("click.types"):
-                proc.send_signal(signum)  # click.core and pipeline.cli are still being imported
-                break
-        else:
-            pytest.fail("publish never imported click")
-        stdout, stderr = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
+    for _attempt in range(5):  # on a loaded machine the signal may land after publish has finished
+        proc = subprocess.Popen([PUBLISH, "writers"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+        try:
+            for line in proc.stderr:
+                if line.startswith("import time:") and line.rstrip().endswith("click.types"):
+                    proc.send_signal(signum)  # click.core and pipeline.cli are still being imported
+                    break
+            else:
+                pytest.fail("publish never imported click")
+            stdout, stderr = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+        if proc.returncode != 0:
+            break
     said = [line for line in stderr.splitlines() if not line.startswith("import time:")]
     assert proc.returncode == 130, said
     assert len(said) == 1 and said[0].startswith("publish: interrupted"), said

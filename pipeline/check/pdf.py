@@ -156,14 +156,19 @@ def _qpdf_problems(path: Path) -> list[str] | None:
 def _undecodable_streams(reader) -> list[str]:
     """A line for every object pypdf cannot read and every stream it cannot decode."""
     out = []
-    size = int(reader.trailer.get("/Size", 0) or 0)
-    for number in range(1, size):
+    # the objects the cross-reference data lists (a damaged /Size could claim millions), and no
+    # more failures than are reported
+    numbers = {n for table in getattr(reader, "xref", {}).values() for n in table}
+    numbers |= set(getattr(reader, "xref_objStm", {}))
+    for number in sorted(numbers):
         try:
             obj = reader.get_object(number)
             if hasattr(obj, "get_data"):
                 obj.get_data()
         except Exception as exc:  # noqa: BLE001 - any failure is damage to report, not a crash
             out.append(f"object {number} cannot be read: {type(exc).__name__}: {exc}")
+            if len(out) > MAX_STRUCTURE_LINES:
+                break
     return out
 
 

@@ -24,8 +24,9 @@ PLACEHOLDERS = ("〓", "\ufffd")
 #: spaces drawn as a plain space plus an adjustment: character -> width in ems
 _WIDE_SPACES = {"\u2002": 0.5, "\u2003": 1.0, "\u2009": 0.2}
 _KEEP_INVISIBLE = frozenset("\n\t\r\u200b\u00ad")
-#: titles and headings of up to this many lines are balanced (:meth:`TextRuns.balanced`)
-BALANCE_LINES = 6
+#: titles and headings of up to this many lines are balanced (:meth:`TextRuns.balanced`); a longer
+#: one (a page-long heading) is set as it breaks, which is what balancing would cost minutes on
+BALANCE_LINES = 40
 
 
 @dataclass
