@@ -109,8 +109,11 @@ class OutputDir:
         self.manifest_unreadable = False
 
     def prepare(self) -> None:
-        if self.path.exists() and not self.path.is_dir():
-            raise OutputError(f"{self.path}: output path is a file, not a directory")
+        try:
+            if self.path.exists() and not self.path.is_dir():
+                raise OutputError(f"{self.path}: output path is a file, not a directory")
+        except OSError as exc:  # a name the file system refuses (too long...)
+            raise OutputError(f"{self.path}: cannot use as output directory: {exc.strerror}") from None
         try:
             self.path.mkdir(parents=True, exist_ok=True)
         except NotADirectoryError:

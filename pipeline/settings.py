@@ -170,8 +170,13 @@ def font_flag(item: str) -> tuple[str, str]:
     if role not in FONT_ROLES:
         raise ValueError(f"unknown font role {role!r} (roles: {', '.join(FONT_ROLES)})")
     raw, mark, index = spec.partition("#")
-    path = Path(raw).expanduser()
-    if not path.is_file():
+    try:
+        path = Path(raw).expanduser()
+        is_file = path.is_file()
+    except (RuntimeError, OSError) as exc:  # ~nosuchuser, or a name the file system refuses
+        reason = getattr(exc, "strerror", None) or exc
+        raise ValueError(f"font file {raw!r} cannot be used: {reason}") from None
+    if not is_file:
         raise ValueError(f"font file {raw!r} " + ("is not a file" if path.exists() else "does not exist"))
     try:
         with path.open("rb") as fh:

@@ -148,7 +148,10 @@ def source_folder_of(out: Path, paths: list[Path]) -> Path | None:
     ``NAME.yaml`` beside ``NAME.txt`` there, and from then on the YAML is the source of truth, so
     later edits to the text would be ignored. A single file there is fine (it is named, so it is
     what is read), and so is an output folder inside a source folder (subfolders are not scanned)."""
-    if not out.is_dir():
+    try:
+        if not out.is_dir():
+            return None
+    except OSError:  # a name the file system refuses: the build says so when it makes the folder
         return None
     for path in paths:
         try:

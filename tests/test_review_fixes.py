@@ -105,3 +105,16 @@ def test_a_date_in_full_width_digits_is_refused_not_a_crash(tmp_path: Path) -> N
     assert "internal error" not in run.stderr and "d.yaml:2:" in run.stderr, run.stderr
 
 
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--font", "body=~nosuchuser/x.ttf"], "font file '~nosuchuser/x.ttf' cannot be used"),
+    (["-o", "o" * 300], "File name too long"),
+    (["s" * 300 + ".txt"], "File name too long"),
+], ids=["unknown-user-in-font", "long-output-name", "long-source-name"])
+def test_odd_names_are_clear_errors_not_internal_ones(tmp_path: Path, args: list[str], says: str) -> None:
+    (tmp_path / "a.txt").write_bytes(ARTICLE.read_bytes())
+    sources = [] if any(a.endswith(".txt") for a in args) else ["a.txt"]
+    run = publish("pdf", *sources, *args, cwd=tmp_path)
+    assert run.returncode in (1, 2), run.stderr
+    assert says in run.stderr and "internal error" not in run.stderr, run.stderr
