@@ -240,7 +240,7 @@ def _output_lost(exc: Exception) -> int:
 def main(ctx: click.Context, quiet: bool, verbose: bool) -> None:
     """Turn scraped articles into one YAML document and typeset PDF, EPUB and DOCX editions.
 
-    With no SOURCE, every article in ./source is built into ./outputs.
+    `publish all` with no SOURCE builds every article in ./source into ./outputs.
     """
     ctx.obj = {"quiet": quiet, "verbose": verbose}
 

