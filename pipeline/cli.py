@@ -249,7 +249,8 @@ def main(ctx: click.Context, quiet: bool, verbose: bool) -> None:
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the YAML here instead of standard output.")
-@click.option("--explain", is_flag=True, help="Print each line's decision and the rule that made it.")
+@click.option("--explain", is_flag=True, help="Print each line's decision, the rule that made it, the "
+              "line-role model's reading (role, probability, strongest features), and every repair.")
 @normalise_options
 @meta_options
 @verbosity_options

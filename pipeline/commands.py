@@ -123,10 +123,11 @@ def normalize(source: Path, output: Path | None, settings: Settings, *, lang: st
 
 
 def _explain(path: Path, result) -> None:
-    """Print line -> decision -> rule for every line of a normalised text, and every repair."""
+    """Print line -> decision -> rule for every line of a normalised text (with the line-role model's
+    reading of it: role, probability and the features that weighed most), and every repair."""
     lines = [f"# {path}: decoded as {result.encoding}"]
     lines += [f"{path.name}:{d.line}: {d.decision:<22} {d.rule:<28} {_clip(d.text)}"
-              for d in result.decisions]
+              + (f"\n    model: {d.model}" if d.model else "") for d in result.decisions]
     lines += [f"{path.name}:{d.line}: repair {d.decision:<15} {d.rule:<28} {_clip(d.text)}"
               for d in result.repairs]
     emit("\n".join(lines), err=True)

@@ -50,11 +50,15 @@ def fold_of(site: str, folds: int) -> int:
     return int(hashlib.sha256(site.encode("utf-8")).hexdigest(), 16) % folds
 
 
-def rule_labels(text: str) -> str:
-    """The label each line gets from the rule-based normaliser."""
-    result = normalise_text(text, name="page")
-    doc = result.document
-    n = text.count("\n")
+def rule_labels(text: str, roles: object = False) -> str:
+    """The label each line gets from the normaliser (the rules alone unless ``roles`` says otherwise:
+    True for the shipped model, or a :class:`~pipeline.normalise.roles.RoleModel`)."""
+    result = normalise_text(text, name="page", roles=roles)  # type: ignore[arg-type]
+    return doc_labels(result.document, text.count("\n"))
+
+
+def doc_labels(doc, n: int) -> str:
+    """T, A or B for each of the first ``n`` physical lines, from what ``doc`` prints."""
     labels = ["B"] * n
     for block in doc.blocks:
         if isinstance(block, (Paragraph, Heading, ListBlock, Quote, Caption)):

@@ -1,59 +1,65 @@
-"""Train and evaluate the line-role model on the labelled corpus (training/README.md).
+"""Train and evaluate the line-role model (training/README.md).
 
-    python training/train.py cv            # site-grouped cross-validation, next to today's rules
-    python training/train.py fit --out F   # train on every page, write the model
+    python training/train.py features      # page texts -> training/features.jsonl.gz (committed)
+    python training/train.py cv            # site-grouped cross-validation: model, rules, product
+    python training/train.py fit           # features + params.toml -> pipeline/normalise/rolemodel.json
+    python training/train.py product       # CV through the real normaliser (needs the page texts)
 
 The model is an averaged perceptron over the features of :mod:`pipeline.normalise.linefeatures`
-(three classes: T title, A article, B boilerplate), trained in a fixed order with a seeded shuffle,
-so the same corpus gives the same weights. One title per page: the line with the highest title
-score, when it beats its own article and boilerplate scores.
+(three classes: T title, A article, B boilerplate), trained in a fixed order with a seeded shuffle
+from the committed features file, so the same features and parameters give the same model bytes
+(``tests/test_role_model.py`` retrains and compares). The parameters the product reads the scores
+with (article bias, temperature, drop probability, title margin) are in ``params.toml``, chosen
+with ``cv``.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
+import io
 import json
+import math
 import random
 import sys
 from collections import defaultdict
 from pathlib import Path
 
+import tomllib
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from pipeline.normalise import normalise_text  # noqa: E402
-from pipeline.normalise.linefeatures import features, rule_roles  # noqa: E402
-from training.score_rules import Tally, fold_of, pages, rule_labels  # noqa: E402
+from pipeline.normalise.linefeatures import sparse_page  # noqa: E402
+from pipeline.normalise.roles import PARAMS, RoleModel  # noqa: E402
+from training.score_rules import Tally, fold_of  # noqa: E402
 
 CLASSES = "TAB"
 EPOCHS = 8
 SEED = 20261208
-#: added to the article score: the corpus is 93 % boilerplate, and a lost article line costs more
-BIAS = 32.0
-BIASES = (16.0, 24.0, 32.0, 48.0, 64.0)
+FEATURES = HERE / "features.jsonl.gz"
+PARAMS_FILE = HERE / "params.toml"
+MODEL = HERE.parent / "pipeline" / "normalise" / "rolemodel.json"
+DROPS = (0.5, 0.7, 0.75, 0.8, 0.9)
+TITLES = (0.0, 16.0, math.inf)
+#: the product's out-of-fold labels (non-blank lines) at the chosen parameters, for sample_check
+OOF = HERE / "data" / "oof.jsonl"
 
 
-def rules_cache(corpus: list[dict]) -> dict[str, dict]:
-    """The rules' roles and labels for every page, computed once (they take minutes)."""
-    path = HERE / "data" / "rules.jsonl"
-    cached: dict[str, dict] = {}
-    if path.exists():
-        for line in open(path, encoding="utf-8"):
-            item = json.loads(line)
-            cached[item["sha256"]] = item
-    changed = False
-    for page in corpus:
-        if page["sha256"] not in cached:
-            text = page["text"]
-            doc = normalise_text(text, name="page").document
-            cached[page["sha256"]] = {"sha256": page["sha256"], "roles": rule_roles(doc, text.count("\n")),
-                                      "labels": rule_labels(text)}
-            changed = True
-    if changed:
-        with open(path, "w", encoding="utf-8") as fh:
-            for key in sorted(cached):
-                fh.write(json.dumps(cached[key], ensure_ascii=False) + "\n")
-    return cached
+def params() -> dict[str, float]:
+    return {k: float(v) for k, v in tomllib.loads(PARAMS_FILE.read_text("utf-8")).items()}
+
+
+def load_features(path: Path = FEATURES) -> list[dict]:
+    """Pages with ``rows`` (feature names per non-blank line), ``labels`` and the rules' ``rules``."""
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        vocab = json.loads(fh.readline())["vocab"]
+        pages = []
+        for line in fh:
+            page = json.loads(line)
+            page["rows"] = [[vocab[i] for i in row] for row in page["rows"]]
+            pages.append(page)
+    return pages
 
 
 class Perceptron:
@@ -84,28 +90,26 @@ class Perceptron:
                 stamp[c] = t
                 w[c] += delta
 
-    def average(self, names: list[str]) -> dict[str, list[float]]:
+    def average(self, names: list[str]) -> dict[str, tuple[float, float, float]]:
         out = {}
         t = max(1, self.t)
         for f, name in enumerate(names):
             avg = [(self.total[f][c] + (t - self.stamp[f][c]) * self.w[f][c]) / t for c in range(3)]
             if any(abs(x) >= 1e-4 for x in avg):
-                out[name] = [round(x, 4) for x in avg]
+                out[name] = (round(avg[0], 4), round(avg[1], 4), round(avg[2], 4))
         return out
 
 
-def page_features(page: dict, cache: dict[str, dict]) -> list[list[str]]:
-    texts = page["text"].splitlines()
-    return features(texts, cache[page["sha256"]]["roles"])
-
-
-def train(corpus: list[dict], feats: dict[str, list[list[str]]]) -> dict[str, list[float]]:
-    """Weights from ``corpus`` (pages with labels; ``feats``: each page's features by id)."""
+def train(pages: list[dict]) -> dict[str, tuple[float, float, float]]:
+    """Weights from ``pages`` (with ``rows`` and ``labels``), in id order with a seeded shuffle."""
     ids: dict[str, int] = {}
     data = []
-    for page in sorted(corpus, key=lambda p: p["id"]):
-        rows = [[ids.setdefault(name, len(ids)) for name in f] for f in feats[page["id"]]]
-        data.append((rows, [CLASSES.index(label) for label in page["labels"]]))
+    weight = int(params().get("case_weight", 1))
+    for page in sorted(pages, key=lambda p: p["id"]):
+        rows = [[ids.setdefault(name, len(ids)) for name in row] for row in page["rows"]]
+        # the golden cases are scraped texts, the shape users bring, but 0.4 % of the lines
+        copies = weight if page["site"].startswith("case:") else 1
+        data += [(rows, [CLASSES.index(label) for label in page["labels"]])] * copies
     model = Perceptron(len(ids))
     rng = random.Random(SEED)
     order = list(range(len(data)))
@@ -118,69 +122,160 @@ def train(corpus: list[dict], feats: dict[str, list[list[str]]]) -> dict[str, li
                 guess = model.guess(row)
                 if guess != gold:
                     model.update(row, gold, guess)
-    names = sorted(ids, key=ids.__getitem__)
-    return model.average(names)
+    return model.average(sorted(ids, key=ids.__getitem__))
 
 
-def predict(weights: dict[str, list[float]], feats: list[list[str]], bias: float = BIAS) -> str:
-    """Labels for a page's lines: A or B by score (``bias`` added to A's), and one title, the line
-    with the highest title score over its own other scores (a page always has a headline)."""
-    labels = []
-    best_title, best_margin = None, 0.0
-    for i, f in enumerate(feats):
-        s = [0.0, 0.0, 0.0]
-        for name in f:
-            w = weights.get(name)
-            if w:
-                s[0] += w[0]
-                s[1] += w[1]
-                s[2] += w[2]
-        labels.append("A" if s[1] + bias >= s[2] else "B")
-        margin = s[0] - max(s[1], s[2])
-        if best_title is None or margin > best_margin:
-            best_title, best_margin = i, margin
-    if best_title is not None:
-        labels[best_title] = "T"
-    return "".join(labels)
+def model_of(weights: dict[str, tuple[float, float, float]], values: dict[str, float]) -> RoleModel:
+    return RoleModel(weights=weights, **{k: values[k] for k in PARAMS})
 
 
-def cross_validate(corpus: list[dict], cache: dict[str, dict], folds: int) -> None:
-    """Train on all folds but one, test on it, for each fold; report the model (at each bias)
-    beside the rules on the same lines."""
-    model_t: dict[str, Tally] = defaultdict(Tally)
-    rules_t: dict[str, Tally] = defaultdict(Tally)
-    feats = {p["id"]: page_features(p, cache) for p in corpus}
+def model_labels(model: RoleModel, rows: list[list[str]]) -> tuple[str, list[tuple[float, float, float]]]:
+    """The model alone: A or B by score, and one title (the line with the best title margin)."""
+    scored = [model.score(r) for r in rows]
+    labels = ["A" if s[1] >= s[2] else "B" for s in scored]
+    if scored:
+        margins = [s[0] - max(s[1] - model.bias, s[2]) for s in scored]
+        best = max(range(len(scored)), key=margins.__getitem__)
+        labels[best] = "T"
+    return "".join(labels), scored
+
+
+def product_labels(model: RoleModel, rules: str, scored: list[tuple[float, float, float]],
+                   rows: list[list[str]]) -> str:
+    """What the normaliser prints when the model arbitrates the rules (line by line, as
+    :func:`pipeline.normalise.roles.arbitrate` does unit by unit)."""
+    out = list(rules)
+    drop, title = model.thresholds(sparse_page(rows))
+    probs = [model.probabilities(s) for s in scored]
+    sure = [label == "A" and s[2] > s[1] and p[2] > drop
+            for label, s, p in zip(rules, scored, probs, strict=True)]
+    # a run of list items goes whole or stays whole, as the normaliser drops lists
+    k = 0
+    while k < len(rules):
+        end = k + 1
+        if "rule=list" in rows[k]:
+            while end < len(rules) and "rule=list" in rows[end]:
+                end += 1
+        if all(sure[k:end]):
+            for j in range(k, end):
+                out[j] = "B"
+        k = end
+    margins = [s[0] - max(s[1] - model.bias, s[2]) for s in scored]
+    if margins:
+        best = max(range(len(margins)), key=margins.__getitem__)
+        if margins[best] > title and out[best] != "T":
+            for k, label in enumerate(out):
+                if label == "T":
+                    out[k] = "B" if scored[k][2] > scored[k][1] else "A"
+            out[best] = "T"
+    return "".join(out)
+
+
+def fit_temperature(oof: list[tuple[tuple[float, float, float], int]]) -> float:
+    """The temperature that makes the softmax of out-of-fold scores best calibrated (least log loss)."""
+    best, best_loss = 1.0, math.inf
+    for temp in (1, 2, 3, 4, 6, 8, 12, 16, 24, 32):
+        loss = 0.0
+        for s, gold in oof:
+            top = max(s)
+            z = sum(math.exp((x - top) / temp) for x in s)
+            loss -= (s[gold] - top) / temp - math.log(z)
+        if loss < best_loss:
+            best, best_loss = float(temp), loss
+    return best
+
+
+def cross_validate(pages: list[dict], folds: int) -> None:
+    """Train on all folds but one, test on it; print rules, model alone and the product (rules
+    arbitrated by the model) at each drop probability and title margin, overall, per language,
+    per fold and for the golden cases."""
+    values = params()
+    tallies: dict[str, Tally] = defaultdict(Tally)
+    oof = []
+    chosen_labels: dict[str, dict[str, str]] = {}
     for k in range(folds):
-        test = [p for p in corpus if fold_of(p["site"], folds) == k]
-        weights = train([p for p in corpus if fold_of(p["site"], folds) != k], feats)
+        test = [p for p in pages if fold_of(p["site"], folds) == k]
+        model = model_of(train([p for p in pages if fold_of(p["site"], folds) != k]), values)
         for page in test:
-            for bias in BIASES:
-                guess = predict(weights, feats[page["id"]], bias)
-                for key in ("all", page["lang"], f"fold {k}"):
-                    model_t[f"{key} b={bias:g}"].add(page["labels"], guess)
-            for key in ("all", page["lang"], f"fold {k}"):
-                rules_t[key].add(page["labels"], cache[page["sha256"]]["labels"])
-        print(model_t[f"fold {k} b={BIAS:g}"].row(f"fold {k}"), file=sys.stderr)
-    for key in sorted(rules_t, key=lambda x: (x != "all", x.startswith("fold"), x)):
-        print("rules", rules_t[key].row(key))
-        for bias in BIASES:
-            print("model", model_t[f"{key} b={bias:g}"].row(f"b={bias:g}"))
+            alone, scored = model_labels(model, page["rows"])
+            oof += [(s, CLASSES.index(g)) for s, g in zip(scored, page["labels"], strict=True)]
+            groups = ("cases",) if page["site"].startswith("case:") else ("all", page["lang"], f"fold {k}")
+            product = product_labels(model, page["rules"], scored, page["rows"])
+            chosen_labels[page["id"]] = {"product": product, "model": alone}
+            for key in groups:
+                tallies[f"{key}|rules"].add(page["labels"], page["rules"])
+                tallies[f"{key}|model"].add(page["labels"], alone)
+                tallies[f"{key}|chosen"].add(page["labels"], chosen_labels[page["id"]]["product"])
+                for drop in DROPS:
+                    for title in TITLES:
+                        m = RoleModel(model.weights, model.bias, model.temperature, sparse_drop=drop,
+                                      sparse_title=title)
+                        tallies[f"{key}|d={drop:g} t={title:g}"].add(
+                            page["labels"], product_labels(m, page["rules"], scored, page["rows"]))
+        print(tallies[f"fold {k}|model"].row(f"fold {k} model"), file=sys.stderr)
+    print(f"temperature (least log loss out of fold): {fit_temperature(oof):g}")
+    OOF.parent.mkdir(exist_ok=True)
+    OOF.write_text("".join(json.dumps({"id": k, **v}) + "\n" for k, v in sorted(chosen_labels.items())))
+    chosen = "chosen"
+    for key in sorted({k.split("|")[0] for k in tallies}, key=_order):
+        print(tallies[f"{key}|rules"].row(f"{key} rules"))
+        print(tallies[f"{key}|model"].row(f"{key} model"))
+        print(tallies[f"{key}|{chosen}"].row(f"{key} {chosen}"))
+    print("product at each setting for mostly-furniture pages (others at the chosen setting):")
+    for drop in DROPS:
+        for title in TITLES:
+            name = f"d={drop:g} t={title:g}"
+            print(tallies[f"all|{name}"].row(name), "|", tallies[f"cases|{name}"].row("cases"))
+
+
+def _order(key: str) -> tuple:
+    """all first, then languages and cases, then folds."""
+    return key != "all", key.startswith("fold"), key
+
+
+def write_model(weights: dict[str, tuple[float, float, float]], values: dict[str, float], out: Path) -> None:
+    data = model_of(weights, values).to_dict()
+    out.write_text(json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n", encoding="utf-8")
+
+
+def write_features(pages: list[dict], path: Path = FEATURES) -> None:
+    """Pages' features as one vocabulary line then one line per page (ids into it); gzip without a
+    timestamp, so the same pages give the same bytes."""
+    vocab: dict[str, int] = {}
+    lines = []
+    for page in sorted(pages, key=lambda p: p["id"]):
+        rows = [[vocab.setdefault(name, len(vocab)) for name in row] for row in page["rows"]]
+        lines.append(json.dumps({"id": page["id"], "site": page["site"], "lang": page["lang"],
+                                 "labels": page["labels"], "rules": page["rules"], "rows": rows},
+                                separators=(",", ":")))
+    buf = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9) as gz:
+        gz.write((json.dumps({"vocab": list(vocab)}, ensure_ascii=False) + "\n").encode("utf-8"))
+        gz.write(("\n".join(lines) + "\n").encode("utf-8"))
+    path.write_bytes(buf.getvalue())
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=("cv", "fit"))
+    parser.add_argument("command", choices=("features", "cv", "fit", "product"))
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--out", type=Path)
+    parser.add_argument("--out", type=Path, default=MODEL)
     args = parser.parse_args()
-    corpus = pages()
-    cache = rules_cache(corpus)
-    if args.command == "cv":
-        cross_validate(corpus, cache, args.folds)
+    if args.command == "features":
+        from training.extract import extract_all
+
+        pages = extract_all()
+        write_features(pages)
+        print(f"{len(pages)} pages, {sum(len(p['rows']) for p in pages)} lines -> {FEATURES}")
+    elif args.command == "cv":
+        cross_validate(load_features(), args.folds)
+    elif args.command == "fit":
+        write_model(train(load_features()), params(), args.out)
+        print(f"model written to {args.out}")
     else:
-        weights = train(corpus, {p["id"]: page_features(p, cache) for p in corpus})
-        args.out.write_text(json.dumps(weights, sort_keys=True, separators=(",", ":")) + "\n")
-        print(f"{len(weights)} features written to {args.out}")
+        from training.extract import product_cv
+
+        product_cv(load_features(), args.folds, params())
     return 0
 
 

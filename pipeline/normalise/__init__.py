@@ -12,9 +12,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.model import Block, Caption, Document, Dropped, Heading, ListBlock, Meta, Paragraph
 from pipeline.normalise.errors import NormaliseError
+
+if TYPE_CHECKING:
+    from pipeline.normalise.clean import Cleaned
+    from pipeline.normalise.evidence import Analysis
+    from pipeline.normalise.roles import RoleModel
 
 __all__ = ["Decision", "NormaliseError", "Result", "decode", "normalise_bytes", "normalise_text"]
 
@@ -27,6 +33,8 @@ class Decision:
     text: str
     decision: str
     rule: str
+    #: the line-role model's reading of the line (role, probability, strongest features)
+    model: str = ""
 
 
 @dataclass
@@ -45,23 +53,28 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
 
 
 def normalise_bytes(data: bytes, *, encoding: str | None = None, lang: str | None = None,
-                    quotes: str = "keep", max_bytes: int | None = None, name: str = "") -> Result:
+                    quotes: str = "keep", max_bytes: int | None = None, name: str = "",
+                    roles: RoleModel | bool = True) -> Result:
     """Decode and normalise raw bytes; NormaliseError for empty, oversized, binary or undecodable input."""
     if max_bytes is not None and len(data) > max_bytes:
         raise NormaliseError([f"input is {len(data)} bytes, more than the limit of {max_bytes}"])
     if not data:
         raise NormaliseError(["empty input"])
     text, used = decode(data, encoding)
-    result = normalise_text(text, lang=lang, quotes=quotes, name=name)
+    result = normalise_text(text, lang=lang, quotes=quotes, name=name, roles=roles)
     result.encoding = used
     return result
 
 
-def normalise_text(text: str, *, lang: str | None = None, quotes: str = "keep", name: str = "") -> Result:
-    """Normalise decoded text into a Document with the audit of every decision and repair."""
+def normalise_text(text: str, *, lang: str | None = None, quotes: str = "keep", name: str = "",
+                   roles: RoleModel | bool = True) -> Result:
+    """Normalise decoded text into a Document with the audit of every decision and repair.
+
+    ``roles``: the line-role model that arbitrates the rules (True: the shipped one; False: the
+    rules alone, as training measures them).
+    """
     from pipeline.normalise import clean as cleanmod
     from pipeline.normalise import lang as langmod
-    from pipeline.normalise import punctuation as punct
     from pipeline.normalise.structure import classify
     from pipeline.normalise.units import build
 
@@ -76,6 +89,26 @@ def normalise_text(text: str, *, lang: str | None = None, quotes: str = "keep", 
     guess = langmod.detect(cleaned.text)
     zh = (lang or guess).lower().startswith("zh")
     analysis = classify(units, zh)
+    result = _assemble(analysis, cleaned, lang=lang, quotes=quotes, name=name)
+    if roles is not False:
+        from pipeline.normalise import roles as rolemod
+
+        model = rolemod.shipped() if roles is True else roles
+        verdicts, sparse = rolemod.read(model, cleaned.text, result.document)
+        if rolemod.arbitrate(analysis, verdicts, model, sparse):
+            result = _assemble(analysis, cleaned, lang=lang, quotes=quotes, name=name)
+        for d in result.decisions:
+            v = verdicts.get(d.line)
+            if v is not None and not d.model:
+                d.model = v.describe()
+    return result
+
+
+def _assemble(analysis: Analysis, cleaned: Cleaned, *, lang: str | None, quotes: str, name: str) -> Result:
+    """The Document the classified units make, with the audit (run again when the model changed units)."""
+    from pipeline.normalise import clean as cleanmod
+    from pipeline.normalise import lang as langmod
+    from pipeline.normalise import punctuation as punct
 
     decisions: list[Decision] = []
     repairs: list[Decision] = [Decision(line, t, what, rule) for line, t, what, rule in cleaned.repairs]

@@ -81,6 +81,12 @@ def _main_run(lines: list[_Line]) -> tuple[int, int]:
     return best_span
 
 
+def sparse_page(rows: list[list[str]]) -> bool:
+    """Whether a page's features say it is mostly furniture (under a quarter of its lines prose)."""
+    shape = next((name for name in rows[0] if name.startswith("page")), "") if rows else ""
+    return shape[:5] in ("page0", "page1")
+
+
 def rule_roles(document: Document, count: int) -> list[str]:
     """What the rules decided for each physical line (1-based in the document, 0-based here)."""
     roles = ["none"] * count
@@ -113,6 +119,8 @@ def features(texts: list[str], roles: list[str] | None = None) -> list[list[str]
     counts = Counter(t.strip() for t in texts)
     first, last = _main_run(lines)
     prose_at = [i for i, line in enumerate(lines) if line.prose]
+    # the page's shape: a scraper's text of one article is mostly prose, a whole web page mostly not
+    page = f"page{_bucket(len(prose_at) / max(1, n), (0.1, 0.25, 0.5))}"
     out = []
     for i, line in enumerate(lines):
         script = "zh" if line.zh else "la"
@@ -145,7 +153,8 @@ def features(texts: list[str], roles: list[str] | None = None) -> list[list[str]
             where = f"before{_bucket(first - i, (2, 4, 8, 16, 40))}"
         else:
             where = f"after{_bucket(i - last, (2, 4, 8, 16, 40))}"
-        f += [f"run={where}", f"run-size={where}{line.size_b}", f"run-end={where}{line.end}"]
+        f += [f"run={where}", f"run-size={where}{line.size_b}", f"run-end={where}{line.end}",
+              f"{page}:run={where[:2]}", f"{page}:prose={line.prose}"]
         near = sum(1 for j in prose_at if abs(j - i) <= 3 and j != i)
         f.append(f"near-prose={min(near, 4)}")
         for off in (-2, -1, 1, 2):
@@ -161,7 +170,8 @@ def features(texts: list[str], roles: list[str] | None = None) -> list[list[str]
                 f.append(f"{off}:edge")
         if roles is not None:
             role = roles[i]
-            f += [f"rule={role}", f"rule-run={role}{where[:2]}", f"rule-size={role}{line.size_b}"]
+            f += [f"rule={role}", f"rule-run={role}{where[:2]}", f"rule-size={role}{line.size_b}",
+                  f"{page}:rule={role}"]
             for off in (-1, 1):
                 j = i + off
                 f.append(f"{off}:rule={roles[j] if 0 <= j < n else 'edge'}")

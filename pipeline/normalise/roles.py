@@ -1,0 +1,211 @@
+"""The line-role model: a learned second opinion on the rules' decisions, for pages no rule was tuned on.
+
+The rules (:mod:`.regions`, :mod:`.flow`) decide every line first. The model, an averaged perceptron
+trained on some 800 labelled real pages (``training/``), then scores each non-blank line as title
+(T), article (A) or boilerplate (B) from shallow features of the line, its neighbours and the rules'
+own decisions (:mod:`.linefeatures`), and overrides the rules only where it is confident:
+
+- a line the rules print (paragraph, heading, list item, caption) that the model calls boilerplate
+  is dropped, with the furniture lexicon's reason when it has one, else ``boilerplate``;
+- a title the model rejects in favour of another line it is confident is the headline is swapped
+  (the article's own headline often comes first inside a related list).
+
+What stays with the rules: markup residue, control characters, exact repeats, bylines, dates and
+credits, and the finer role of every printed line. The model file is package data (a few tens of
+kilobytes of JSON), read the first time a text is normalised; scoring a page is a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from pipeline.model import Document
+from pipeline.normalise import lexicon
+from pipeline.normalise.evidence import Analysis
+from pipeline.normalise.linefeatures import features, rule_roles, sparse_page
+from pipeline.normalise.units import Unit
+
+MODEL_FILE = "rolemodel.json"
+#: how the scores are read (RoleModel's fields besides the weights)
+PARAMS = ("bias", "temperature", "drop", "title", "sparse_drop", "sparse_title")
+CLASSES = ("title", "article", "boilerplate")
+#: unit kinds the model may drop (what the editions print); titles and metadata are left to the rules
+_PRINTED = ("paragraph", "heading", "list", "caption")
+#: drop reasons of the schema that the lexicon may give a dropped line (else "boilerplate")
+_REASONS = ("share-widget", "related-list", "comment-widget", "navigation", "advertisement",
+            "promotion", "copyright", "tags", "ticker")
+
+
+@dataclass(frozen=True)
+class RoleModel:
+    """Weights per feature and class (title, article, boilerplate) and how to read their scores.
+
+    ``bias`` is added to the article score (the training pages are 93 % furniture, and a lost article
+    line costs a reader more than a kept teaser); ``temperature`` turns score differences into
+    probabilities (fitted on held-out folds); ``drop`` is the boilerplate probability above which a
+    printed line is dropped, ``title`` the title margin a new headline must have. On a page that is
+    mostly furniture (under a quarter of its lines prose: a whole web page rather than a scraper's
+    text of one article), where the rules are known to fail, ``sparse_drop`` and ``sparse_title``
+    apply instead: the model is trusted more.
+    """
+
+    weights: dict[str, tuple[float, float, float]]
+    bias: float = 32.0
+    temperature: float = 8.0
+    drop: float = 0.9
+    title: float = 16.0
+    sparse_drop: float = 0.6
+    sparse_title: float = 0.0
+
+    @classmethod
+    def from_dict(cls, data: dict) -> RoleModel:
+        weights = {k: (float(v[0]), float(v[1]), float(v[2])) for k, v in data["weights"].items()}
+        return cls(weights=weights, **{k: float(data[k]) for k in PARAMS if k in data})
+
+    def to_dict(self) -> dict:
+        return {"format": 1, "classes": list(CLASSES), **{k: getattr(self, k) for k in PARAMS},
+                "weights": {k: list(v) for k, v in sorted(self.weights.items())}}
+
+    def thresholds(self, sparse: bool) -> tuple[float, float]:
+        """(drop probability, title margin) for a page of this shape."""
+        return (self.sparse_drop, self.sparse_title) if sparse else (self.drop, self.title)
+
+    def score(self, feats: list[str]) -> tuple[float, float, float]:
+        """Raw class scores of one line (the article score with the bias added)."""
+        t = a = b = 0.0
+        get = self.weights.get
+        for name in feats:
+            w = get(name)
+            if w is not None:
+                t += w[0]
+                a += w[1]
+                b += w[2]
+        return t, a + self.bias, b
+
+    def probabilities(self, scores: tuple[float, float, float]) -> tuple[float, float, float]:
+        top = max(scores)
+        exps = [math.exp((s - top) / self.temperature) for s in scores]
+        total = sum(exps)
+        return exps[0] / total, exps[1] / total, exps[2] / total
+
+    def reasons(self, feats: list[str], winner: int, other: int, count: int = 3) -> list[tuple[str, float]]:
+        """The features that pushed hardest for ``winner`` over ``other`` (an editor's "why")."""
+        pushes = []
+        for name in dict.fromkeys(feats):
+            w = self.weights.get(name)
+            if w is not None and w[winner] - w[other] > 0:
+                pushes.append((name, w[winner] - w[other]))
+        pushes.sort(key=lambda p: (-p[1], p[0]))
+        return pushes[:count]
+
+
+@lru_cache(maxsize=1)
+def shipped() -> RoleModel:
+    """The model trained by ``training/train.py fit`` and shipped in the package (read once)."""
+    data = resources.files("pipeline.normalise").joinpath(MODEL_FILE).read_text("utf-8")
+    return RoleModel.from_dict(json.loads(data))
+
+
+@dataclass(frozen=True)
+class LineVerdict:
+    """The model's reading of one line, for the decision and for ``--explain``."""
+
+    line: int
+    label: int  # 0 title, 1 article, 2 boilerplate (title only for the chosen headline)
+    probs: tuple[float, float, float]
+    title_margin: float
+    why: tuple[tuple[str, float], ...]
+
+    def describe(self) -> str:
+        """``article 0.97: run=in +4.1, prose=True +2.0, rule=paragraph-body +1.3``."""
+        role = CLASSES[self.label]
+        why = ", ".join(f"{name} +{push:.1f}" for name, push in self.why)
+        return f"{role} {self.probs[self.label]:.2f}" + (f": {why}" if why else "")
+
+
+def page_features(text: str, document: Document) -> tuple[list[int], list[list[str]]]:
+    """The 0-based indexes of the non-blank lines of ``text`` (the lines the model reads) and their
+    features, given the rules' ``document`` of it; training reads pages through this same function."""
+    physical = text.split("\n")
+    idx = [i for i, line in enumerate(physical) if line.strip()]
+    roles = rule_roles(document, len(physical))
+    return idx, features([physical[i] for i in idx], [roles[i] for i in idx])
+
+
+def read(model: RoleModel, text: str, document: Document) -> tuple[dict[int, LineVerdict], bool]:
+    """The model's verdict on every non-blank line of ``text`` (by 1-based line number), given the
+    rules' ``document`` of it, and whether the page is mostly furniture."""
+    idx, feats = page_features(text, document)
+    sparse = sparse_page(feats)
+    _, title_margin = model.thresholds(sparse)
+    scored = [model.score(f) for f in feats]
+    margins = [s[0] - max(s[1] - model.bias, s[2]) for s in scored]
+    best = max(range(len(scored)), key=margins.__getitem__, default=None)
+    out = {}
+    for k, (i, f, s) in enumerate(zip(idx, feats, scored, strict=True)):
+        label = 1 if s[1] >= s[2] else 2
+        if k == best and (margins[k] > title_margin or "rule=title" in f):
+            label = 0
+        runner = 2 if label != 2 else 1
+        out[i + 1] = LineVerdict(i + 1, label, model.probabilities(s), margins[k],
+                                 tuple(model.reasons(f, label, runner)))
+    return out, sparse
+
+
+def arbitrate(analysis: Analysis, verdicts: dict[int, LineVerdict], model: RoleModel,
+              sparse: bool = False) -> list[int]:
+    """Apply the model's confident disagreements to the rules' units; the lines of changed units."""
+    drop, _ = model.thresholds(sparse)
+    changed: list[int] = []
+
+    def furniture(u: Unit) -> LineVerdict | None:
+        seen = [verdicts[n] for n in u.lines if n in verdicts]
+        if seen and all(v.label == 2 and v.probs[2] > drop for v in seen):
+            return max(seen, key=lambda v: v.probs[2])
+        return None
+
+    # a list is one block: dropped whole, or kept whole (a list of headlines goes, a list in the
+    # article stays even when one short item looks like furniture)
+    groups: list[list[Unit]] = []
+    for u in analysis.units:
+        if u.kind not in _PRINTED or u is analysis.title:
+            continue
+        if u.kind == "list" and groups and groups[-1][-1].kind == "list":
+            groups[-1].append(u)
+        else:
+            groups.append([u])
+    for group in groups:
+        found = [furniture(u) for u in group]
+        if all(found):
+            for u, v in zip(group, found, strict=True):
+                reason = lexicon.furniture(u.source)
+                reason = reason if reason in _REASONS else "boilerplate"
+                u.decide("drop", f"line-role model: {v.describe()}", reason)  # type: ignore[union-attr]
+                changed.append(u.line)
+    heads = [v for v in verdicts.values() if v.label == 0]
+    if heads:
+        head = heads[0]
+        old = analysis.title
+        if old is None or head.line not in old.lines:
+            unit = next((u for u in analysis.units if head.line in u.lines), None)
+            if unit is not None and unit.kind in _PRINTED + ("drop",) and unit.reason not in (
+                    "markup-residue", "control-character", "duplicate"):
+                if old is not None:
+                    old_v = verdicts.get(old.line)
+                    why = f"line-role model prefers line {head.line} as the headline"
+                    if old_v is not None and old_v.label == 2:
+                        reason = lexicon.furniture(old.source)
+                        old.decide("drop", f"{why} ({old_v.describe()})",
+                                   reason if reason in _REASONS else "boilerplate")
+                    else:
+                        old.decide("heading", why)
+                        old.level = 1
+                    changed.append(old.line)
+                unit.decide("title", f"line-role model: {head.describe()}")
+                analysis.title = unit
+                changed.append(unit.line)
+    return sorted(changed)
