@@ -64,14 +64,54 @@ def test_a_teaser_after_the_article_is_dropped_by_the_model_with_its_reading() -
     assert decision.model.startswith("boilerplate")
 
 
-def test_a_series_label_loses_the_title_to_the_headline_above_the_body() -> None:
-    """zh-hant-tw_twreporter: the first line is the series name; the headline is line 5."""
-    data = (CASES / "zh-hant-tw_twreporter_drugs" / "input.txt").read_bytes()
-    assert normalise_bytes(data, roles=False).document.meta.lines["title"] == (1,)
-    doc = normalise_bytes(data).document
-    assert doc.meta.title == "有績效、沒成效？緝毒政策為何變成刑警和施用者的夢魘"
-    assert doc.meta.lines["title"] == (5,)
-    assert any(d.line == 1 for d in doc.dropped)
+PORTAL_PAGE = """首頁
+新聞
+財經
+體育
+娛樂
+熱門新聞
+颱風逼近 氣象局發布海上警報
+立法院三讀通過長照新法
+台股收盤漲逾百點
+高鐵春節加開班次
+本土疫情升溫 專家籲打第三劑
+颱風逼近 氣象局發布海上警報
+記者王小明／台北報導
+2021年9月10日 14:30
+中央氣象局今天上午發布海上颱風警報，預計颱風中心將於明天清晨通過台灣東南部海面，各地應嚴加防範強風豪雨。
+氣象局表示，颱風暴風圈正逐漸接近，東部及南部地區今晚起風雨將明顯增強，山區可能出現超大豪雨，民眾應避免前往山區及海邊。
+交通部也宣布，部分航班及渡輪將停駛，請旅客出發前留意最新資訊，並提早安排行程。
+地方政府已開設災害應變中心，並預先撤離低窪地區及土石流潛勢區的居民，共計約三千人。
+分享
+相關新聞
+台東縣政府宣布明天停班停課
+"""
+
+
+def test_the_headline_inside_a_most_read_list_loses_the_title_to_the_one_above_the_body() -> None:
+    """The failure mode of the issue: the article's own headline first inside a "most read" list wins
+    the title by the rules; the model moves it to the line followed by the byline and the body."""
+    data = PORTAL_PAGE.encode()
+    assert normalise_bytes(data, roles=False).document.meta.lines["title"] == (7,)
+    result = normalise_bytes(data)
+    assert result.document.meta.lines["title"] == (12,)
+    assert result.document.meta.title == "颱風逼近 氣象局發布海上警報"
+    assert {d.line: d.reason for d in result.document.dropped}[7] == "boilerplate"
+    assert next(d for d in result.decisions if d.line == 7).rule.startswith(
+        "line-role model prefers line 12 as the headline")
+
+
+def test_a_deck_under_the_headline_keeps_both() -> None:
+    """The model likes the line above the byline as a headline, but the rules' title is no furniture:
+    the headline stays the title and the deck stays under it."""
+    long1 = "President Barack Obama has admitted that his failure to pass gun safety laws is his greatest frustration."
+    long2 = "In an interview with the BBC, Mr Obama said it was distressing not to have made progress on the issue."
+    text = ("Heatwave pushes European power prices to record highs\n\n"
+            "Electricity costs soar as demand for air conditioning peaks and rivers run warm\n\n"
+            f"Jane Smith in Paris\n\nTue 14 Jun 2022 13.45 BST\n\n{long1}\n\n{long2}")
+    doc = normalise_bytes(text.encode()).document
+    assert doc.meta.title.startswith("Heatwave")
+    assert doc.blocks[0].text.startswith("Electricity costs soar")
 
 
 def test_the_source_article_is_read_exactly_with_the_model() -> None:

@@ -3,11 +3,13 @@
 :func:`extract_all` reads each page as the product does (cleaned, normalised by the rules alone,
 then :func:`pipeline.normalise.roles.page_features`), so the features the model is trained on are
 exactly those it sees at run time. :func:`product_cv` scores the normaliser itself, with each
-fold's model arbitrating, on pages of sites that model never saw.
+fold's model arbitrating, on pages of sites that model never saw, and writes the article text it
+prints for each page to ``data/ours.jsonl`` (for the content-token F1 against the peers).
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
@@ -21,6 +23,9 @@ from pipeline.normalise.clean import clean  # noqa: E402
 from pipeline.normalise.roles import page_features  # noqa: E402
 from training.cases import case_pages  # noqa: E402
 from training.score_rules import Tally, doc_labels, fold_of, pages  # noqa: E402
+
+#: the article text each page gets out of fold (for training/peers.py --ours)
+OURS = HERE / "data" / "ours.jsonl"
 
 
 def _extract(page: dict) -> dict:
@@ -49,13 +54,24 @@ def extract_all(workers: int = 2) -> list[dict]:
         return list(pool.map(_extract, all_pages(), chunksize=8))
 
 
-def _product(args: tuple) -> tuple[str, str]:
+def article_text(doc) -> str:
+    """What the editions print as the article: the title, then every block's text in order (the
+    text the content-token F1 against the peers is measured on)."""
+    parts = [doc.meta.title]
+    for block in doc.blocks:
+        parts += [getattr(block, "runin", None) or "", getattr(block, "text", "") or ""]
+        parts += list(getattr(block, "items", ()))
+    return "\n".join(p for p in parts if p)
+
+
+def _product(args: tuple) -> tuple[str, str, str]:
     model, page = args
     text = clean(page["text"]).text
     doc = normalise_text(page["text"], name="page", roles=model).document
     physical = text.split("\n")
     labels = doc_labels(doc, len(physical))
-    return page["id"], "".join(labels[i] for i, line in enumerate(physical) if line.strip())
+    return (page["id"], "".join(labels[i] for i, line in enumerate(physical) if line.strip()),
+            article_text(doc))
 
 
 def product_cv(feats: list[dict], folds: int, values: dict[str, float]) -> None:
@@ -64,11 +80,14 @@ def product_cv(feats: list[dict], folds: int, values: dict[str, float]) -> None:
 
     texts = {p["id"]: p for p in all_pages()}
     tallies: dict[str, Tally] = defaultdict(Tally)
+    ours: dict[str, str] = {}
     for k in range(folds):
         test = [p for p in feats if fold_of(p["site"], folds) == k]
         model = model_of(train([p for p in feats if fold_of(p["site"], folds) != k]), values)
         with ProcessPoolExecutor(2) as pool:
-            got = dict(pool.map(_product, [(model, texts[p["id"]]) for p in test], chunksize=8))
+            done = list(pool.map(_product, [(model, texts[p["id"]]) for p in test], chunksize=8))
+        got = {pid: labels for pid, labels, _ in done}
+        ours.update({pid: article for pid, _, article in done})
         for page in test:
             groups = ("cases",) if page["site"].startswith("case:") else ("all", page["lang"], f"fold {k}")
             for key in groups:
@@ -78,3 +97,6 @@ def product_cv(feats: list[dict], folds: int, values: dict[str, float]) -> None:
     for key in sorted({k.split("|")[0] for k in tallies}, key=_order):
         print(tallies[f"{key}|rules"].row(f"{key} rules"))
         print(tallies[f"{key}|product"].row(f"{key} product"))
+    with open(OURS, "w", encoding="utf-8") as fh:
+        for pid in sorted(ours):
+            fh.write(json.dumps({"id": pid, "text": ours[pid]}, ensure_ascii=False) + "\n")

@@ -163,10 +163,12 @@ def product_labels(model: RoleModel, rules: str, scored: list[tuple[float, float
     margins = [s[0] - max(s[1] - model.bias, s[2]) for s in scored]
     if margins:
         best = max(range(len(margins)), key=margins.__getitem__)
-        if margins[best] > title and out[best] != "T":
-            for k, label in enumerate(out):
-                if label == "T":
-                    out[k] = "B" if scored[k][2] > scored[k][1] else "A"
+        olds = [k for k, label in enumerate(out) if label == "T"]
+        # the rules' title goes only when the model is as sure it is furniture as it must be to drop
+        sure_old = all(scored[k][2] > scored[k][1] and probs[k][2] > drop for k in olds)
+        if margins[best] > title and out[best] != "T" and sure_old:
+            for k in olds:
+                out[k] = "B"
             out[best] = "T"
     return "".join(out)
 

@@ -96,7 +96,10 @@ def normalise_text(text: str, *, lang: str | None = None, quotes: str = "keep", 
         model = rolemod.shipped() if roles is True else roles
         verdicts, sparse = rolemod.read(model, cleaned.text, result.document)
         if rolemod.arbitrate(analysis, verdicts, model, sparse):
-            result = _assemble(analysis, cleaned, lang=lang, quotes=quotes, name=name)
+            try:
+                result = _assemble(analysis, cleaned, lang=lang, quotes=quotes, name=name)
+            except NormaliseError:
+                pass  # the model left nothing to print: the rules' reading stands
         for d in result.decisions:
             v = verdicts.get(d.line)
             if v is not None and not d.model:

@@ -11,8 +11,9 @@ own decisions (:mod:`.linefeatures`), and overrides the rules only where it is c
   (the article's own headline often comes first inside a related list).
 
 What stays with the rules: markup residue, control characters, exact repeats, bylines, dates and
-credits, and the finer role of every printed line. The model file is package data (a few tens of
-kilobytes of JSON), read the first time a text is normalised; scoring a page is a few milliseconds.
+credits, the deck under the headline, and the finer role of every printed line. The model file is
+package data (a few tens of kilobytes of JSON), read the first time a text is normalised; scoring
+a page is a few milliseconds.
 """
 
 from __future__ import annotations
@@ -171,41 +172,55 @@ def arbitrate(analysis: Analysis, verdicts: dict[int, LineVerdict], model: RoleM
     # a list is one block: dropped whole, or kept whole (a list of headlines goes, a list in the
     # article stays even when one short item looks like furniture)
     groups: list[list[Unit]] = []
+    after_title = False
     for u in analysis.units:
-        if u.kind not in _PRINTED or u is analysis.title:
+        if u is analysis.title:
+            after_title = True
             continue
+        if u.kind not in _PRINTED:
+            continue
+        deck, after_title = after_title and u.kind == "heading", False
+        if deck:
+            continue  # the deck under the headline: references leave it out, so the model never learned it
         if u.kind == "list" and groups and groups[-1][-1].kind == "list":
             groups[-1].append(u)
         else:
             groups.append([u])
-    for group in groups:
-        found = [furniture(u) for u in group]
-        if all(found):
-            for u, v in zip(group, found, strict=True):
-                reason = lexicon.furniture(u.source)
-                reason = reason if reason in _REASONS else "boilerplate"
-                u.decide("drop", f"line-role model: {v.describe()}", reason)  # type: ignore[union-attr]
-                changed.append(u.line)
+    planned = [(group, found) for group in groups if all(found := [furniture(u) for u in group])]
+    if len(planned) == len(groups):
+        planned = []  # the model calls every line furniture: an article is there, keep the rules' reading
+    for group, found in planned:
+        for u, v in zip(group, found, strict=True):
+            reason = lexicon.furniture(u.source)
+            reason = reason if reason in _REASONS else "boilerplate"
+            u.decide("drop", f"line-role model: {v.describe()}", reason)  # type: ignore[union-attr]
+            changed.append(u.line)
     heads = [v for v in verdicts.values() if v.label == 0]
     if heads:
-        head = heads[0]
-        old = analysis.title
-        if old is None or head.line not in old.lines:
-            unit = next((u for u in analysis.units if head.line in u.lines), None)
-            if unit is not None and unit.kind in _PRINTED + ("drop",) and unit.reason not in (
-                    "markup-residue", "control-character", "duplicate"):
-                if old is not None:
-                    old_v = verdicts.get(old.line)
-                    why = f"line-role model prefers line {head.line} as the headline"
-                    if old_v is not None and old_v.label == 2:
-                        reason = lexicon.furniture(old.source)
-                        old.decide("drop", f"{why} ({old_v.describe()})",
-                                   reason if reason in _REASONS else "boilerplate")
-                    else:
-                        old.decide("heading", why)
-                        old.level = 1
-                    changed.append(old.line)
-                unit.decide("title", f"line-role model: {head.describe()}")
-                analysis.title = unit
-                changed.append(unit.line)
+        _swap_title(analysis, verdicts, heads[0], drop, changed)
     return sorted(changed)
+
+
+def _swap_title(analysis: Analysis, verdicts: dict[int, LineVerdict], head: LineVerdict, drop: float,
+                changed: list[int]) -> None:
+    """Make ``head`` the title when the rules found none, or when the model is as sure that the
+    rules' title is furniture as it must be to drop a line (another story's headline in a list, a
+    series label); a rules' title the model merely likes less (the deck under it) stays."""
+    old = analysis.title
+    if old is not None and head.line in old.lines:
+        return
+    unit = next((u for u in analysis.units if head.line in u.lines), None)
+    if unit is None or unit.kind not in _PRINTED + ("drop",) or unit.reason in (
+            "markup-residue", "control-character", "duplicate"):
+        return
+    if old is not None:
+        old_v = verdicts.get(old.line)
+        if old_v is None or old_v.label != 2 or old_v.probs[2] <= drop:
+            return
+        reason = lexicon.furniture(old.source)
+        old.decide("drop", f"line-role model prefers line {head.line} as the headline ({old_v.describe()})",
+                   reason if reason in _REASONS else "boilerplate")
+        changed.append(old.line)
+    unit.decide("title", f"line-role model: {head.describe()}")
+    analysis.title = unit
+    changed.append(unit.line)
