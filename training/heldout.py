@@ -43,7 +43,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from pipeline.normalise.lang import detect  # noqa: E402
 from training.build_corpus import MIN_MATCHED, git_show, site_of  # noqa: E402
-from training.corpus import decode, label_lines, page_lines  # noqa: E402
+from training.corpus import decode, key, label_lines, page_lines  # noqa: E402
 
 DATA = HERE / "data" / "heldout"
 LABELS = HERE / "heldout_labels.jsonl"
@@ -74,7 +74,7 @@ def html_lang(markup: str) -> str:
 
 
 def page_host(markup: str) -> str:
-    """A page saved without its address: its canonical or og:url host, else the host it links most."""
+    """A page saved without its address: its canonical or og:url host, else the site it links most."""
     from collections import Counter
 
     found = (re.search(r"""<link[^>]+rel=["']?canonical["']?[^>]*href=["']?(?:https?:)?//([A-Za-z0-9.-]+)""",
@@ -83,16 +83,14 @@ def page_host(markup: str) -> str:
                           markup, re.I))
     if found:
         return found.group(1).lower()
-    links = re.findall(r"""(?:href|src)=["']?(?:https?:)?//([A-Za-z0-9.-]+)""", markup)
-    hosts = Counter(m.lower() for m in links)
-    return min(hosts, key=lambda h: (-hosts[h], h)) if hosts else ""
+    links = [site_of(m) for m in re.findall(r"""(?:href|src)=["']?(?:https?:)?//([A-Za-z0-9.-]+)""", markup)]
+    sites = Counter(links)  # the most linked site; a tie goes to the one linked first
+    return min(sites, key=lambda h: (-sites[h], links.index(h))) if sites else ""
 
 
 def anywhere(lines: list[str], body: list[str]) -> float:
     """Share of the reference found in the page in any order (to tell a failed alignment from a
     reference the page does not hold)."""
-    from training.corpus import key
-
     page = "".join(key(line) for line in lines)
     keys = [key(p) for p in body]
     return sum(len(k) for k in keys if k in page) / max(1, sum(len(k) for k in keys))
@@ -112,12 +110,12 @@ def aeb_pages(repo: Path, spec: dict) -> list[dict]:
 
     truth = json.loads(git_show(repo, spec["commit"], spec["reference"]))
     out = []
-    for key in sorted(truth):
-        data = git_show(repo, spec["commit"], f"{spec['path']}/{key}.html.gz")
+    for digest in sorted(truth):
+        data = git_show(repo, spec["commit"], f"{spec['path']}/{digest}.html.gz")
         markup = decode(gzip.decompress(data)) if data else ""
-        host = urlsplit(truth[key]["url"]).hostname or ""
-        out.append({"id": f"aeb_{host}_{key[:16]}", "host": host, "html": markup,
-                    "title": meta_title(markup), "body": paragraphs(truth[key]["articleBody"])})
+        host = urlsplit(truth[digest]["url"]).hostname or ""
+        out.append({"id": f"aeb_{host}_{digest[:16]}", "host": host, "html": markup,
+                    "title": meta_title(markup), "body": paragraphs(truth[digest]["articleBody"])})
     return out
 
 
@@ -195,7 +193,10 @@ def build(sources: dict[str, Path]) -> list[dict]:
                 records.append(record)
                 continue
             lines = page_lines(page["html"])
-            labelled, title = label(lines, page["title"], page["body"])
+            body = page["body"]
+            if body and key(body[0]) and key(body[0]) in key(page["title"]):
+                page["title"], body = body[0], body[1:]  # a reference that starts with the headline
+            labelled, title = label(lines, page["title"], body)
             text = "\n".join(lines) + "\n"
             lang = detect(text)
             if lang == "en" and html_lang(page["html"]) not in ("", "en"):
@@ -205,12 +206,12 @@ def build(sources: dict[str, Path]) -> list[dict]:
                           sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
             if labelled.matched < MIN_MATCHED:
                 record["excluded"] = (f"reference only {labelled.matched:.0%} found in the page in order "
-                                      f"({anywhere(lines, page['body']):.0%} in any order)")
+                                      f"({anywhere(lines, body):.0%} in any order)")
             elif "A" not in labelled.labels:
                 record["excluded"] = "no article line found"
             (DATA / "pages" / f"{page['id']}.txt").write_text(text, "utf-8")
             (DATA / "html" / f"{page['id']}.html").write_text(page["html"], "utf-8")
-            gold = "\n".join(([title] if title else []) + page["body"]) + "\n"
+            gold = "\n".join(([title] if title else []) + body) + "\n"
             (DATA / "gold" / f"{page['id']}.txt").write_text(gold, "utf-8")
             records.append(record)
     records.sort(key=lambda r: r["id"])
