@@ -797,3 +797,21 @@ def test_paragraph_split_by_a_caption_is_joined() -> None:
     para = doc.blocks[2]
     assert isinstance(para, Paragraph) and para.lines == (5, 9)
     assert para.text.startswith("Councilor Vivian Huang yesterday called for better communication")
+
+
+def test_a_long_see_line_with_a_url_is_read_in_a_blink() -> None:
+    """A "See …" line with a long address once took the promotion pattern a minute of backtracking
+    (a 250-line page normalised in 64 s); the alarm turns such a hang into a failure."""
+    import signal
+
+    from pipeline.normalise import lexicon
+
+    line = "See provincially subsidized options at www. health.gov.bc.ca/pharmacare/stop-smoking" + "x" * 60 + "."
+    signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(TimeoutError("regex backtracking")))
+    signal.alarm(10)
+    try:
+        assert lexicon.furniture(line) is None
+        assert lexicon.furniture("Read more about the floods") == "promotion"
+        assert lexicon.furniture("Read: the full report on the floods") == "promotion"
+    finally:
+        signal.alarm(0)

@@ -291,13 +291,15 @@ def score(args) -> int:
     from training.score_rules import rule_labels
 
     pages = kept_pages()
-    guesses = {page["id"]: rule_labels(page["text"]) for page in pages}
-    print("Line roles (what normalise_text decides today):\n")
-    print(line_table(pages, guesses))
-    records = peers.score_pages(pages, peers.SYSTEMS, args.workers, args.timeout)
+    for name, roles in (("the rules alone", False),
+                        ("publish: the rules arbitrated by the shipped model", True)):
+        guesses = {page["id"]: rule_labels(page["text"], roles=roles) for page in pages}
+        print(f"Line roles, {name}:\n")
+        print(line_table(pages, guesses) + "\n")
+    systems = [*peers.SYSTEMS, "publish"]
+    records = peers.score_pages(pages, systems, args.workers, args.timeout)
     for record, page in zip(records, pages, strict=True):
         record["source"] = page["source"]
-    systems = list(peers.SYSTEMS)
     if args.ours:
         missing = peers.add_system(records, args.name, peers.read_ours(args.ours))
         print(f"{args.name}: {missing} pages without text (scored as empty)", file=sys.stderr)

@@ -165,10 +165,10 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("navigation", re.compile(r"^(?:返回|回到|進入|进入|前往)\S{0,6}(?:首页|首頁|頂部|顶部|列表|頻道|"
                               r"频道|專題|专题|目錄|目录|主页|主頁|页面|頁面)\S{0,4}$")),
     ("promotion", re.compile(r"^(?:read|watch|listen(?: to)?|see|click|follow|sign up|subscribe|download|"
-                             r"find out more)\b(?:\s*\S+){0,12}\s*$(?<![.!?])", re.I)),
+                             r"find out more)\b\S*(?:\s+\S+){0,12}\s*$(?<![.!?])", re.I)),
     ("promotion", re.compile(r"^(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+"
                              r"(?:things|ways|reasons|questions|facts|charts|graphs|key|moments|lessons|"
-                             r"takeaways|tips|pictures|photos)\b(?:\s*\S+){0,12}\s*$(?<![.!?])", re.I)),
+                             r"takeaways|tips|pictures|photos)\b\S*(?:\s+\S+){0,12}\s*$(?<![.!?])", re.I)),
     ("promotion", re.compile(r"\blive (?:updates|coverage|blog|page|stream)\b|^(?:video|audio|watch|live|"
                              r"podcast|gallery|in pictures)\s*[:：]", re.I)),
     ("promotion", re.compile(r"^.{0,30}(?:加入|訂閱|订阅|追蹤|追踪|下載|下载|按讚|按赞).{0,12}"
