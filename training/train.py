@@ -140,6 +140,11 @@ def model_labels(model: RoleModel, rows: list[list[str]]) -> tuple[str, list[tup
     return "".join(labels), scored
 
 
+def _kept_prose(row: list[str]) -> bool:
+    """A sentence of prose the lexicon does not call furniture: the model never drops it."""
+    return "prose=True" in row and not any(f.startswith("furniture=") for f in row)
+
+
 def product_labels(model: RoleModel, rules: str, scored: list[tuple[float, float, float]],
                    rows: list[list[str]]) -> str:
     """What the normaliser prints when the model arbitrates the rules (line by line, as
@@ -147,8 +152,8 @@ def product_labels(model: RoleModel, rules: str, scored: list[tuple[float, float
     out = list(rules)
     drop, title = model.thresholds(sparse_page(rows))
     probs = [model.probabilities(s) for s in scored]
-    sure = [label == "A" and s[2] > s[1] and p[2] > drop
-            for label, s, p in zip(rules, scored, probs, strict=True)]
+    sure = [label == "A" and s[2] > s[1] and p[2] > drop and not _kept_prose(row)
+            for label, s, p, row in zip(rules, scored, probs, rows, strict=True)]
     # a run of list items goes whole or stays whole, as the normaliser drops lists
     k = 0
     while k < len(rules):

@@ -82,8 +82,11 @@ def _main_run(lines: list[_Line]) -> tuple[int, int]:
 
 
 def sparse_page(rows: list[list[str]]) -> bool:
-    """Whether a page's features say it is mostly furniture (under a quarter of its lines prose)."""
-    shape = next((name for name in rows[0] if name.startswith("page")), "") if rows else ""
+    """Whether a page's features say it is mostly furniture (under a quarter of its lines prose); a
+    text of a few lines is no web page, whatever its shape."""
+    if len(rows) < 10:
+        return False
+    shape = next((name for name in rows[0] if name.startswith("page")), "")
     return shape[:5] in ("page0", "page1")
 
 

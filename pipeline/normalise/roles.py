@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from pipeline.model import Document
+from pipeline.model import Document, ListBlock
 from pipeline.normalise import lexicon
 from pipeline.normalise.evidence import Analysis
-from pipeline.normalise.linefeatures import features, rule_roles, sparse_page
+from pipeline.normalise.linefeatures import _Line, features, rule_roles, sparse_page
 from pipeline.normalise.units import Unit
 
 MODEL_FILE = "rolemodel.json"
@@ -56,7 +56,7 @@ class RoleModel:
 
     weights: dict[str, tuple[float, float, float]]
     bias: float = 32.0
-    temperature: float = 8.0
+    temperature: float = 24.0
     drop: float = 0.9
     title: float = 16.0
     sparse_drop: float = 0.6
@@ -134,7 +134,14 @@ def page_features(text: str, document: Document) -> tuple[list[int], list[list[s
     physical = text.split("\n")
     idx = [i for i, line in enumerate(physical) if line.strip()]
     roles = rule_roles(document, len(physical))
-    return idx, features([physical[i] for i in idx], [roles[i] for i in idx])
+    # a hard-wrapped paragraph is read as the rules joined it: each of its lines is that sentence
+    logical = {}
+    for block in document.blocks:
+        if len(block.lines) > 1 and not isinstance(block, ListBlock):
+            joined = " ".join(t for t in (getattr(block, "runin", None), getattr(block, "text", "")) if t)
+            logical.update(dict.fromkeys(block.lines, joined))
+    texts = [logical.get(i + 1, physical[i]) for i in idx]
+    return idx, features(texts, [roles[i] for i in idx])
 
 
 def read(model: RoleModel, text: str, document: Document) -> tuple[dict[int, LineVerdict], bool]:
@@ -164,6 +171,8 @@ def arbitrate(analysis: Analysis, verdicts: dict[int, LineVerdict], model: RoleM
     changed: list[int] = []
 
     def furniture(u: Unit) -> LineVerdict | None:
+        if _Line(u.source).prose and lexicon.furniture(u.source) is None:
+            return None  # a whole sentence of prose stays: losing one costs a reader more than a teaser
         seen = [verdicts[n] for n in u.lines if n in verdicts]
         if seen and all(v.label == 2 and v.probs[2] > drop for v in seen):
             return max(seen, key=lambda v: v.probs[2])
