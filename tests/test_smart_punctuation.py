@@ -1,6 +1,6 @@
 """Typographic punctuation for Latin-script text (pipeline/normalise/smart.py): quotes by language,
 apostrophes, primes, dashes, ellipses; what is never touched; idempotence; the setting and flag that
-keep the source's characters; ``--explain``."""
+keep the source's characters; ``--explain``; and line breaking of the curly marks in PDFs."""
 
 from __future__ import annotations
 
@@ -317,3 +317,15 @@ def test_the_settings_file_keeps_the_source(tmp_path: Path) -> None:
     run = _normalize("--latin-punctuation", "smart", cwd=tmp_path)  # the flag wins
     assert "‘biggest frustration’" in run.stdout
 
+
+# ------------------------------------------------------------------------------------ PDF lines
+
+def test_curly_marks_in_latin_text_break_and_stretch_as_latin() -> None:
+    from pipeline.writers.pdf.linebreak import _weights, break_opportunities, wide_test
+
+    text = "the BBC’s North “wins” here — or not…"
+    allowed = break_opportunities(text)
+    assert allowed[text.index("’") + 1] < 2  # no ordinary break inside BBC’s
+    assert not any(w for k, w in enumerate(_weights(text, 0, len(text), wide_test(text))) if text[k] != " ")
+    zh = "他說“好”，然後走了。"  # in Chinese text the same marks stay wide
+    assert wide_test(zh)("“") and _weights(zh, 0, len(zh), wide_test(zh))[zh.index("“")] == 1.0
