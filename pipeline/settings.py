@@ -28,6 +28,8 @@ PAGE_SIZES: dict[str, tuple[float, float]] = {
     "Letter": (215.9, 279.4),
 }
 QUOTE_STYLES = ("keep", "corner")
+#: Latin-script text: "smart" typographic quotes, dashes and ellipses, or "keep" the source's
+LATIN_PUNCTUATION = ("smart", "keep")
 WRITING_MODES = ("horizontal-tb", "vertical-rl")
 FONT_ROLES = ("body", "bold", "heading", "caption", "latin", "latin-bold")
 #: how the font files publish reads begin: TrueType, OpenType (CFF), Apple TrueType, a collection
@@ -56,6 +58,7 @@ class Settings:
     #: where subset fonts are cached; default: $PUBLISH_FONT_CACHE, else the user cache dir
     font_cache: str | None = None
     quotes: str = "keep"
+    latin_punctuation: str = "smart"
     writing_mode: str = "horizontal-tb"
     #: inputs larger than this are refused before decoding
     max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES
@@ -141,7 +144,8 @@ def from_mapping(data: dict[str, Any], origin: str = "pyproject.toml") -> Settin
                 _check(problems, origin, f"fonts.{role}", isinstance(path, str),
                        "must be a font file path")
             values["fonts"] = {str(k): str(v) for k, v in fonts.items()}
-    for name, choices in (("quotes", QUOTE_STYLES), ("writing_mode", WRITING_MODES)):
+    for name, choices in (("quotes", QUOTE_STYLES), ("latin_punctuation", LATIN_PUNCTUATION),
+                          ("writing_mode", WRITING_MODES)):
         if name in values:
             _check(problems, origin, name.replace("_", "-"), values[name] in choices,
                    f"{values[name]!r} is not one of {', '.join(choices)}")

@@ -223,7 +223,7 @@ def _normalise_file(path: Path, settings: Settings, lang: str | None) -> Any:
     try:
         result = normalise_bytes(
             data, encoding=settings.encoding, lang=lang, quotes=settings.quotes,
-            max_bytes=settings.max_input_bytes, name=str(path),
+            latin_punctuation=settings.latin_punctuation, max_bytes=settings.max_input_bytes, name=str(path),
         )
     except NormaliseError as exc:
         raise SourceError([f"{path}: {p}" for p in exc.problems]) from None

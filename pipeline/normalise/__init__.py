@@ -2,7 +2,9 @@
 
 Pipeline: :mod:`.decoding` (bytes → text) → :mod:`.clean` (line ends, controls, NFC) → :mod:`.units`
 (lines → logical units, hard wraps joined) → :mod:`.structure` (title, meta, captions, headings,
-lists, furniture) → :mod:`.punctuation` (Chinese repairs) → Document. Nothing is lost: every
+lists, furniture), arbitrated by the line-role model (:mod:`.roles`) → :mod:`.punctuation` (Chinese
+repairs) → :mod:`.smart` (typographic quotes, dashes and ellipses in Latin-script text) →
+Document. Nothing is lost: every
 character ends up in a block, in ``meta`` or in ``dropped``, up to whitespace and the repairs
 listed in ``Result.repairs`` (what ``publish normalize --explain`` prints).
 """
@@ -54,20 +56,21 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
 
 def normalise_bytes(data: bytes, *, encoding: str | None = None, lang: str | None = None,
                     quotes: str = "keep", max_bytes: int | None = None, name: str = "",
-                    roles: RoleModel | bool = True) -> Result:
+                    roles: RoleModel | bool = True, latin_punctuation: str = "smart") -> Result:
     """Decode and normalise raw bytes; NormaliseError for empty, oversized, binary or undecodable input."""
     if max_bytes is not None and len(data) > max_bytes:
         raise NormaliseError([f"input is {len(data)} bytes, more than the limit of {max_bytes}"])
     if not data:
         raise NormaliseError(["empty input"])
     text, used = decode(data, encoding)
-    result = normalise_text(text, lang=lang, quotes=quotes, name=name, roles=roles)
+    result = normalise_text(text, lang=lang, quotes=quotes, name=name, roles=roles,
+                            latin_punctuation=latin_punctuation)
     result.encoding = used
     return result
 
 
 def normalise_text(text: str, *, lang: str | None = None, quotes: str = "keep", name: str = "",
-                   roles: RoleModel | bool = True) -> Result:
+                   roles: RoleModel | bool = True, latin_punctuation: str = "smart") -> Result:
     """Normalise decoded text into a Document with the audit of every decision and repair.
 
     ``roles``: the line-role model that arbitrates the rules (True: the shipped one; False: the
@@ -75,11 +78,14 @@ def normalise_text(text: str, *, lang: str | None = None, quotes: str = "keep", 
     """
     from pipeline.normalise import clean as cleanmod
     from pipeline.normalise import lang as langmod
+    from pipeline.normalise import smart
     from pipeline.normalise.structure import classify
     from pipeline.normalise.units import build
 
     if quotes not in ("keep", "corner"):
         raise NormaliseError([f"unknown quote style {quotes!r} (keep or corner)"])
+    if latin_punctuation not in ("smart", "keep"):
+        raise NormaliseError([f"unknown latin punctuation {latin_punctuation!r} (smart or keep)"])
     if not text.strip():
         raise NormaliseError(["empty input"])
     cleaned = cleanmod.clean(text)
@@ -89,7 +95,12 @@ def normalise_text(text: str, *, lang: str | None = None, quotes: str = "keep", 
     guess = langmod.detect(cleaned.text)
     zh = (lang or guess).lower().startswith("zh")
     analysis = classify(units, zh)
-    result = _assemble(analysis, cleaned, lang=lang, quotes=quotes, name=name)
+    # typographic quotes, dashes, ellipses (.smart) in Latin-script text ("en" is detect's word for
+    # it) not declared Chinese; the quotes follow --lang, else French or German common words
+    latin = None
+    if latin_punctuation == "smart" and guess == "en" and not zh:
+        latin = lang or smart.guess_language(cleaned.text)
+    result = _assemble(analysis, cleaned, lang=lang, quotes=quotes, name=name, latin=latin)
     if roles is not False:
         from pipeline.normalise import roles as rolemod
 
@@ -97,7 +108,7 @@ def normalise_text(text: str, *, lang: str | None = None, quotes: str = "keep", 
         verdicts, sparse = rolemod.read(model, cleaned.text, result.document)
         if rolemod.arbitrate(analysis, verdicts, model, sparse):
             try:
-                result = _assemble(analysis, cleaned, lang=lang, quotes=quotes, name=name)
+                result = _assemble(analysis, cleaned, lang=lang, quotes=quotes, name=name, latin=latin)
             except NormaliseError:
                 pass  # the model left nothing to print: the rules' reading stands
         for d in result.decisions:
@@ -107,11 +118,14 @@ def normalise_text(text: str, *, lang: str | None = None, quotes: str = "keep", 
     return result
 
 
-def _assemble(analysis: Analysis, cleaned: Cleaned, *, lang: str | None, quotes: str, name: str) -> Result:
-    """The Document the classified units make, with the audit (run again when the model changed units)."""
+def _assemble(analysis: Analysis, cleaned: Cleaned, *, lang: str | None, quotes: str, name: str,
+              latin: str | None) -> Result:
+    """The Document the classified units make, with the audit (run again when the model changed
+    units); ``latin``: the language whose typographic punctuation Latin-script text gets, if any."""
     from pipeline.normalise import clean as cleanmod
     from pipeline.normalise import lang as langmod
     from pipeline.normalise import punctuation as punct
+    from pipeline.normalise import smart
 
     decisions: list[Decision] = []
     repairs: list[Decision] = [Decision(line, t, what, rule) for line, t, what, rule in cleaned.repairs]
@@ -126,6 +140,8 @@ def _assemble(analysis: Analysis, cleaned: Cleaned, *, lang: str | None, quotes:
         value = punct.repair_punctuation(value, rep)
         if spaces:
             value = punct.remove_inner_spaces(value, rep)
+        if latin is not None:
+            value = smart.smarten(value, latin, rep)
         if quotes == "corner":
             value = punct.corner_quotes(value, rep)
         for what, rule, ctx in rep.items:
@@ -207,6 +223,14 @@ def _assemble(analysis: Analysis, cleaned: Cleaned, *, lang: str | None, quotes:
                 break
     if analysis.keywords:
         fields["keywords"] = tuple(dict.fromkeys(analysis.keywords))
+    if latin is not None:  # the meta lines editions print are prose too
+        for key in ("byline", "author", "source", "editor", "credits"):
+            if key in fields:
+                rep = punct.Repairs()
+                value = fields[key]
+                fields[key] = (tuple(smart.smarten(v, latin, rep) for v in value) if isinstance(value, tuple)
+                               else smart.smarten(str(value), latin, rep))
+                repairs.extend(Decision(lines[key][0], ctx, what, rule) for what, rule, ctx in rep.items)
     kept = " ".join([title] + [getattr(b, "text", "") or " ".join(getattr(b, "items", ())) for b in blocks])
     meta = Meta(title=title, lang=lang or langmod.detect(kept), lines=lines, **fields)  # type: ignore[arg-type]
     dropped.sort(key=lambda d: d.line)

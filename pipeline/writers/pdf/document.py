@@ -154,5 +154,8 @@ class _Renderer(BlockFlows, Furniture, PageLayout, TextRuns, Palette):
         sig.update(str(int(epoch)).encode())
         payload = json.dumps(self.doc.to_dict(), ensure_ascii=True, sort_keys=True)
         sig.update(payload.encode())
-        sig.update(repr(self.options.settings.to_dict()).encode())
+        # latin_punctuation shapes the document (in the payload), not its rendering; leaving it out
+        # keeps the file ID of every PDF whose document it does not change
+        settings = {k: v for k, v in self.options.settings.to_dict().items() if k != "latin_punctuation"}
+        sig.update(repr(settings).encode())
         doc.signature = sig

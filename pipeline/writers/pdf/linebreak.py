@@ -20,7 +20,7 @@ Layout) and JIS X 4051:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 #: Characters that must not begin a line (clreq 3.1.7, JIS X 4051 cl-02..cl-07 plus small kana).
@@ -59,6 +59,21 @@ def is_cjk(ch: str) -> bool:
     )
 
 
+#: punctuation Chinese and Latin text share: wide in a paragraph that holds CJK characters, Latin in
+#: one that does not (no break after the ’ of “BBC’s”, no justification gap beside a quote or dash)
+SHARED_PUNCT = frozenset("“”‘’—…·")
+
+
+def _latin_wide(ch: str) -> bool:
+    return ch not in SHARED_PUNCT and is_cjk(ch)
+
+
+def wide_test(text: str) -> Callable[[str], bool]:
+    """:func:`is_cjk` for a paragraph holding CJK characters; for Latin text, is_cjk without the
+    punctuation both scripts use."""
+    return is_cjk if any(_latin_wide(c) for c in text) else _latin_wide
+
+
 def _is_space(ch: str) -> bool:
     return ch in SPACES
 
@@ -84,6 +99,7 @@ def break_opportunities(text: str) -> list[int]:
     """Break priority before each index: 0 = forbidden, 1 = last resort (inside a long token),
     2 = ordinary (CJK, spaces, URLs, hyphens). Index 0 and len(text) are line edges."""
     n = len(text)
+    wide = wide_test(text)
     allowed = [0] * (n + 1)
     allowed[n] = 2
     in_url = [False] * n
@@ -111,7 +127,7 @@ def break_opportunities(text: str) -> list[int]:
             continue
         if a in INSEPARABLE and b in INSEPARABLE:
             continue
-        if is_cjk(a) or is_cjk(b):
+        if wide(a) or wide(b):
             allowed[i] = 2
         elif in_url[i - 1] and a in URL_BREAK_AFTER and b not in URL_BREAK_AFTER:
             allowed[i] = 2
@@ -124,7 +140,7 @@ def break_opportunities(text: str) -> list[int]:
     return allowed
 
 
-def _gap_weight(a: str, b: str) -> float:
+def _gap_weight(a: str, b: str, wide: Callable[[str], bool] = is_cjk) -> float:
     """How much of a line's justification remainder the gap between a and b takes."""
     if _is_space(a):
         return 1.0
@@ -132,7 +148,7 @@ def _gap_weight(a: str, b: str) -> float:
         return 0.0
     if a in INSEPARABLE and b in INSEPARABLE:
         return 0.0
-    if is_cjk(a) or is_cjk(b):
+    if wide(a) or wide(b):
         return 1.0
     return 0.0
 
@@ -154,15 +170,16 @@ class Line:
     last: bool
 
 
-def _weights(text: str, start: int, end: int) -> list[float]:
-    return [_gap_weight(text[k], text[k + 1]) for k in range(start, end - 1)]
+def _weights(text: str, start: int, end: int, wide: Callable[[str], bool] = is_cjk) -> list[float]:
+    return [_gap_weight(text[k], text[k + 1], wide) for k in range(start, end - 1)]
 
 
-def _spread(text: str, start: int, end: int, amount: float) -> tuple[float, ...]:
+def _spread(text: str, start: int, end: int, amount: float,
+            wide: Callable[[str], bool] = is_cjk) -> tuple[float, ...]:
     """Distribute ``amount`` points over the gaps of text[start:end]."""
     if end - start < 2 or abs(amount) < EPS:
         return tuple([0.0] * max(0, end - start - 1))
-    w = _weights(text, start, end)
+    w = _weights(text, start, end, wide)
     total = sum(w)
     if total <= 0:  # one long Latin word: letter-space it rather than leave the line short
         w = [0.0 if text[start + k + 1] in ZERO_WIDTH else 1.0 for k in range(len(w))]
@@ -189,6 +206,7 @@ class LineBreaker:
         self.em = em
         self.kerns = list(kerns) if kerns is not None else [0.0] * len(text)
         self.allowed = break_opportunities(text)
+        self.wide = wide_test(text)
         # prefix sums (each kern folded into the character before it) make widths a subtraction
         acc = [0.0]
         for w, k in zip(widths, self.kerns, strict=True):
@@ -217,7 +235,7 @@ class LineBreaker:
         return i
 
     def _gapsum(self, start: int, end: int) -> float:
-        w = _weights(self.text, start, end)
+        w = _weights(self.text, start, end, self.wide)
         return sum(w) if sum(w) > 0 else float(max(0, end - start - 1))
 
     def breaks(self, measures: Sequence[float]) -> list[tuple[int, int, bool]]:
@@ -235,7 +253,7 @@ class LineBreaker:
         if "\n" in text or len(text) < 20:
             return False
         spaces = sum(1 for c in text if c == " ")
-        cjk = sum(1 for c in text if is_cjk(c))
+        cjk = sum(1 for c in text if self.wide(c))
         return spaces * 12 >= len(text) and cjk * 4 < len(text)
 
     def _optimal(self, measures: Sequence[float]) -> list[tuple[int, int, bool]] | None:
@@ -244,7 +262,7 @@ class LineBreaker:
         text, n, allowed = self.text, len(self.text), self.allowed
         wsum = [0.0]
         for k in range(n - 1):
-            wsum.append(wsum[-1] + _gap_weight(text[k], text[k + 1]))
+            wsum.append(wsum[-1] + _gap_weight(text[k], text[k + 1], self.wide))
         start0 = self._skip(0)
         ends = [k for k in range(start0 + 1, n + 1) if allowed[k] == 2 or k == n]
         origin: dict[int, int] = {}
@@ -352,7 +370,7 @@ class LineBreaker:
             return
         s, e, forced = out[-1]
         core = [c for c in self.text[s:e] if c not in LINE_START_PROHIBITED and not _is_space(c)]
-        if len(core) != 1 or not is_cjk(core[0]):
+        if len(core) != 1 or not self.wide(core[0]):
             return
         ps, pe, _ = out[-2]
         avail = measures[min(len(out) - 2, len(measures) - 1)]
@@ -380,7 +398,8 @@ class LineBreaker:
             # a line that overflows (pulled-in punctuation) is always tightened to the measure
             if nat > avail + EPS:
                 stretch = True
-            gaps = _spread(self.text, s, e, avail - nat) if stretch else tuple([0.0] * max(0, e - s - 1))
+            gaps = (_spread(self.text, s, e, avail - nat, self.wide) if stretch
+                    else tuple([0.0] * max(0, e - s - 1)))
             out.append(Line(s, e, nat, gaps, stretch, last))
         return out
 
