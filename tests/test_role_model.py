@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import textwrap
 from importlib import resources
 from pathlib import Path
 
@@ -105,14 +106,7 @@ def test_a_hard_wrapped_paragraph_is_read_as_the_sentence_it_is() -> None:
     """The model reads a wrapped paragraph's lines as the joined paragraph, so it keeps it."""
     body = ("The council said it would review the fares after six months of operation, and that "
             "students and shift workers would get a reduced fare from the start of the next term. ") * 3
-    wrapped, line = [], ""
-    for word in body.split():
-        if len(line) + len(word) + 1 > 60:
-            wrapped.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    wrapped.append(line)
+    wrapped = textwrap.wrap(body, 60)
     text = "Ferry fares under review\n\n" + "\n".join(wrapped[:4]) + "\n\n" + "\n".join(wrapped[4:])
     doc = normalise_bytes(text.encode()).document
     assert doc == normalise_bytes(text.encode(), roles=False).document
