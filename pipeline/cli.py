@@ -88,6 +88,9 @@ def normalise_options(f):
     """The settings flags that change normalisation (``publish normalize`` takes only these)."""
     f = click.option("--encoding", callback=_check_encoding,
                      help="Encoding of text sources (default: detected).")(f)
+    f = click.option("--line-roles", type=click.Choice(["model", "rules"]),
+                     help="model (default): the rules' reading arbitrated by the line-role model; "
+                          "rules: the rules alone.")(f)
     f = click.option("--latin-punctuation", type=click.Choice(["smart", "keep"]),
                      help="smart (default): typographic quotes, dashes and ellipses in Latin-script "
                           "text; keep: the source's characters.")(f)

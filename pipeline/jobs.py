@@ -38,8 +38,8 @@ class Rendered:
 
 
 #: settings that change how sources are read or where fonts are cached, not what an edition holds
-#: (latin_punctuation shapes the document, which the key holds already)
-_NOT_IN_EDITIONS = ("font_cache", "max_input_bytes", "encoding", "latin_punctuation")
+#: (latin_punctuation and line_roles shape the document, which the key holds already)
+_NOT_IN_EDITIONS = ("font_cache", "max_input_bytes", "encoding", "latin_punctuation", "line_roles")
 
 
 def input_key(document_yaml: bytes, writer: str, settings: Settings, epoch: int | None,

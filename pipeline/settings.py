@@ -30,6 +30,8 @@ PAGE_SIZES: dict[str, tuple[float, float]] = {
 QUOTE_STYLES = ("keep", "corner")
 #: Latin-script text: "smart" typographic quotes, dashes and ellipses, or "keep" the source's
 LATIN_PUNCTUATION = ("smart", "keep")
+#: who decides each line's role: the rules arbitrated by the line-role model, or the rules alone
+LINE_ROLES = ("model", "rules")
 WRITING_MODES = ("horizontal-tb", "vertical-rl")
 FONT_ROLES = ("body", "bold", "heading", "caption", "latin", "latin-bold")
 #: how the font files publish reads begin: TrueType, OpenType (CFF), Apple TrueType, a collection
@@ -59,6 +61,7 @@ class Settings:
     font_cache: str | None = None
     quotes: str = "keep"
     latin_punctuation: str = "smart"
+    line_roles: str = "model"
     writing_mode: str = "horizontal-tb"
     #: inputs larger than this are refused before decoding
     max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES
@@ -145,6 +148,7 @@ def from_mapping(data: dict[str, Any], origin: str = "pyproject.toml") -> Settin
                        "must be a font file path")
             values["fonts"] = {str(k): str(v) for k, v in fonts.items()}
     for name, choices in (("quotes", QUOTE_STYLES), ("latin_punctuation", LATIN_PUNCTUATION),
+                          ("line_roles", LINE_ROLES),
                           ("writing_mode", WRITING_MODES)):
         if name in values:
             _check(problems, origin, name.replace("_", "-"), values[name] in choices,

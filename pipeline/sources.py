@@ -224,6 +224,7 @@ def _normalise_file(path: Path, settings: Settings, lang: str | None) -> Any:
         result = normalise_bytes(
             data, encoding=settings.encoding, lang=lang, quotes=settings.quotes,
             latin_punctuation=settings.latin_punctuation, max_bytes=settings.max_input_bytes, name=str(path),
+            roles=settings.line_roles == "model",
         )
     except NormaliseError as exc:
         raise SourceError([f"{path}: {p}" for p in exc.problems]) from None

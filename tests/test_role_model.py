@@ -161,3 +161,24 @@ def test_explain_prints_the_model_line(tmp_path) -> None:
 
 def test_the_shipped_model_is_read_once() -> None:
     assert shipped() is shipped()
+
+
+def test_line_roles_rules_turns_the_model_off_from_the_flag_and_the_settings(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    src = tmp_path / "source" / "portal.txt"
+    src.parent.mkdir()
+    src.write_bytes(PORTAL_PAGE.encode())
+    runner = CliRunner()
+    with_model = runner.invoke(main, ["normalize", str(src)])
+    rules = runner.invoke(main, ["normalize", str(src), "--line-roles", "rules"])
+    assert with_model.exit_code == rules.exit_code == 0
+    assert "reason: boilerplate" in with_model.output and "reason: boilerplate" not in rules.output
+    (tmp_path / "pyproject.toml").write_text('[tool.publish]\nline-roles = "none"\n', "utf-8")
+    bad = subprocess.run([sys.executable, "-m", "pipeline", "all"], cwd=tmp_path, capture_output=True,
+                         text=True)
+    assert bad.returncode != 0
+    assert "tool.publish.line-roles: 'none' is not one of model, rules" in bad.stderr
+    assert "Traceback" not in bad.stderr
