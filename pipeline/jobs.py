@@ -19,7 +19,7 @@ from typing import Any
 
 from pipeline import __version__
 from pipeline.model import Document
-from pipeline.settings import Settings
+from pipeline.settings import DOCUMENT_ONLY, Settings
 from pipeline.sources import Source, SourceError
 from pipeline.writers import RenderOptions
 
@@ -38,8 +38,8 @@ class Rendered:
 
 
 #: settings that change how sources are read or where fonts are cached, not what an edition holds
-#: (latin_punctuation and line_roles shape the document, which the key holds already)
-_NOT_IN_EDITIONS = ("font_cache", "max_input_bytes", "encoding", "latin_punctuation", "line_roles")
+#: (and those that shape only the document, which the key holds already)
+_NOT_IN_EDITIONS = ("font_cache", "max_input_bytes", "encoding", *DOCUMENT_ONLY)
 
 
 def input_key(document_yaml: bytes, writer: str, settings: Settings, epoch: int | None,

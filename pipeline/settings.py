@@ -32,6 +32,8 @@ QUOTE_STYLES = ("keep", "corner")
 LATIN_PUNCTUATION = ("smart", "keep")
 #: who decides each line's role: the rules arbitrated by the line-role model, or the rules alone
 LINE_ROLES = ("model", "rules")
+#: settings that shape only the document (which editions' keys and IDs hold already), not its rendering
+DOCUMENT_ONLY = ("latin_punctuation", "line_roles")
 WRITING_MODES = ("horizontal-tb", "vertical-rl")
 FONT_ROLES = ("body", "bold", "heading", "caption", "latin", "latin-bold")
 #: how the font files publish reads begin: TrueType, OpenType (CFF), Apple TrueType, a collection

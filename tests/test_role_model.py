@@ -182,3 +182,21 @@ def test_line_roles_rules_turns_the_model_off_from_the_flag_and_the_settings(tmp
     assert bad.returncode != 0
     assert "tool.publish.line-roles: 'none' is not one of model, rules" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_the_model_setting_leaves_the_pdf_of_an_unchanged_document_byte_identical(tmp_path) -> None:
+    """--line-roles shapes the document, not its rendering: the source article (which the model
+    reads exactly as the rules do) gives the same PDF bytes either way."""
+    import os
+
+    src = tmp_path / "source"
+    src.mkdir()
+    (src / "article.txt").write_bytes((ROOT / "source" / "article.txt").read_bytes())
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1585267200", "PUBLISH_FONT_CACHE": str(tmp_path / "cache")}
+    outs = []
+    for choice in ("model", "rules"):
+        out = tmp_path / choice
+        subprocess.run([sys.executable, "-m", "pipeline", "pdf", str(src), "-o", str(out), "-q",
+                        "--line-roles", choice], check=True, env=env, capture_output=True)
+        outs.append((out / "article.pdf").read_bytes())
+    assert outs[0] == outs[1]

@@ -18,6 +18,7 @@ from typing import Any
 
 import pipeline.writers.pdf.registration as registration
 from pipeline.model import Document, Paragraph
+from pipeline.settings import DOCUMENT_ONLY
 from pipeline.writers import RenderOptions, unknown_block
 from pipeline.writers.pdf.blocks import _KNOWN_BLOCKS, BlockFlows
 from pipeline.writers.pdf.furniture import Furniture
@@ -154,8 +155,8 @@ class _Renderer(BlockFlows, Furniture, PageLayout, TextRuns, Palette):
         sig.update(str(int(epoch)).encode())
         payload = json.dumps(self.doc.to_dict(), ensure_ascii=True, sort_keys=True)
         sig.update(payload.encode())
-        # latin_punctuation shapes the document (in the payload), not its rendering; leaving it out
-        # keeps the file ID of every PDF whose document it does not change
-        settings = {k: v for k, v in self.options.settings.to_dict().items() if k != "latin_punctuation"}
+        # settings that shape the document (in the payload), not its rendering, are left out: the
+        # file ID of every PDF whose document they do not change stays the same
+        settings = {k: v for k, v in self.options.settings.to_dict().items() if k not in DOCUMENT_ONLY}
         sig.update(repr(settings).encode())
         doc.signature = sig
