@@ -95,7 +95,8 @@ def normalise_options(f):
                      help="smart (default): typographic quotes, dashes and ellipses in Latin-script "
                           "text; keep: the source's characters.")(f)
     return click.option("--quotes", type=click.Choice(["keep", "corner"]),
-                        help="corner: turn “”/‘’ into 「」/『』 when normalising.")(f)
+                        help="keep (default): quotation marks as in the source; corner: turn “”/‘’ "
+                             "into 「」/『』 when normalising.")(f)
 
 
 def settings_options(f):
